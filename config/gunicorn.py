@@ -1,0 +1,20 @@
+"""gunicorn settings for production (`gunicorn config.wsgi:application -c python:config.gunicorn`).
+
+Each value can be overridden with gunicorn's own GUNICORN_CMD_ARGS or WEB_CONCURRENCY.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# The usual 2 x cores + 1 sync workers. Each holds at most one database connection
+# (CONN_MAX_AGE keeps it open), so PostgreSQL's max_connections must exceed the sum of workers
+# across instances plus the Celery worker's concurrency.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+timeout = 30
+graceful_timeout = 30
+# Restart workers now and then so a slow leak cannot grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,718 @@
+"""The domain: who leads what, what was announced, and how delivery is going.
+
+Data rules live here as database constraints, so that no write path (admin, API, shell, a
+migration) can store a row that breaks them. State changes that touch several rows live in
+``initiatives.services``; derived read-only values live on the querysets and models.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower, Now
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from initiatives.dates import local_today
+
+
+class TimestampedModel(models.Model):
+    # db_default also stamps rows that bypass save(), such as fixture loads.
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+
+    class Meta:
+        abstract = True
+
+
+class VersionedModel(TimestampedModel):
+    """A row whose every saved change is a new version.
+
+    The version is the concurrency token behind ETag/If-Match: a writer that read version N may
+    only save if the row is still at N. Bumping it here, in ``save()``, is what makes every write
+    path (API, admin, services, shell) move it, so no change can slip past a stale ETag.
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version", "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class Agency(TimestampedModel):
+    """A government unit that leads or supports initiatives (a ministry, commission, office...)."""
+
+    class Kind(models.TextChoices):
+        MINISTRY = "ministry", "Ministry"
+        COMMISSION = "commission", "Commission"
+        OFFICE = "office", "Office"
+        LOCAL_GOVERNMENT = "local_government", "Local government"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, help_text="Official English name.")
+    name_zh = models.CharField(
+        "Chinese name", max_length=200, blank=True, help_text="Official Chinese name, if any."
+    )
+    short_name = models.CharField(
+        max_length=32, help_text='Unique abbreviation used in lists and filters, e.g. "MIIT".'
+    )
+    slug = models.SlugField(max_length=64)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MINISTRY)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The unit this one belongs to, if any.",
+    )
+    website = models.URLField(blank=True)
+    contact_email = models.EmailField(
+        blank=True, help_text="The delivery office inbox; reminders go here when no one else can."
+    )
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["short_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("short_name"), name="agency_short_name_unique_ci"),
+            models.UniqueConstraint(fields=["slug"], name="agency_slug_unique"),
+            models.UniqueConstraint(fields=["name"], name="agency_name_unique"),
+            models.CheckConstraint(
+                condition=~Q(short_name=""),
+                name="agency_short_name_not_blank",
+                violation_error_message="short_name must not be blank.",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=F("id")),
+                name="agency_not_own_parent",
+                violation_error_message="parent: an agency cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class Membership(TimestampedModel):
+    """A user's role in an agency: what they may change and which mail they receive."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer (reads only)"
+        EDITOR = "editor", "Editor (changes the agency's initiatives)"
+        MANAGER = "manager", "Manager (edits, and receives escalations)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency"], name="membership_user_agency_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "role"], name="membership_agency_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.agency} ({self.role})"
+
+
+class Source(TimestampedModel):
+    """A document that announced or reported initiatives and figures."""
+
+    class Kind(models.TextChoices):
+        PRESS_CONFERENCE = "press_conference", "Press conference"
+        NEWS_REPORT = "news_report", "News report"
+        POLICY_DOCUMENT = "policy_document", "Policy document"
+        STATISTICS_RELEASE = "statistics_release", "Statistics release"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    publisher = models.CharField(max_length=200, help_text="Who published it, e.g. People's Daily.")
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=500, blank=True)
+    published_on = models.DateField()
+    description = models.TextField(
+        blank=True, help_text="What the document covers, e.g. the event a report is about."
+    )
+
+    class Meta:
+        ordering = ["-published_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"], condition=~Q(url=""), name="source_url_unique_when_set"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publisher}, {self.published_on:%Y-%m-%d}: {self.title}"
+
+
+class Citation(models.Model):
+    """Where a claim comes from: the words quoted from a source and who said them."""
+
+    excerpt = models.TextField(help_text="The passage quoted from the source, word for word.")
+    speaker = models.CharField(
+        max_length=200, blank=True, help_text="Who said it, where the source attributes it."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Tag(models.Model):
+    """A free label for grouping initiatives across themes (e.g. "5g", "computing-power")."""
+
+    name = models.CharField(max_length=64)
+    slug = models.SlugField(max_length=64)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="tag_slug_unique"),
+            models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Meta cannot see the class body; the test suite checks these match Initiative.FINISHED_STATUSES.
+_FINISHED = ["completed", "partially_completed"]
+
+
+class Initiative(VersionedModel):
+    """An announced action, programme or goal, followed from announcement to delivery."""
+
+    class Status(models.TextChoices):
+        ANNOUNCED = "announced", "Announced (not yet started)"
+        IN_PROGRESS = "in_progress", "In progress"
+        ONGOING = "ongoing", "Ongoing (a continuing goal with no end state)"
+        STALLED = "stalled", "Stalled"
+        COMPLETED = "completed", "Completed"
+        PARTIALLY_COMPLETED = "partially_completed", "Partially completed"
+        DISCONTINUED = "discontinued", "Discontinued"
+        SUPERSEDED = "superseded", "Superseded (by another initiative)"
+
+    class Confidence(models.TextChoices):
+        """Delivery confidence, on the UK delivery-confidence assessment's five-point scale."""
+
+        GREEN = "green", "Green: delivery on time and budget highly likely"
+        AMBER_GREEN = "amber_green", "Amber/green: probable, if constant attention is paid"
+        AMBER = "amber", "Amber: feasible, but significant issues need management"
+        AMBER_RED = "amber_red", "Amber/red: in doubt, with major risks or issues"
+        RED = "red", "Red: appears to be unachievable without major action"
+        NOT_ASSESSED = "not_assessed", "Not assessed"
+
+    # Statuses in which the initiative has been delivered, in full or in part.
+    FINISHED_STATUSES = (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=120)
+    summary = models.TextField(blank=True)
+    owner_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="led_initiatives",
+        verbose_name="lead agency",
+        help_text="The unit that leads delivery.",
+    )
+    supporting_agencies = models.ManyToManyField(
+        Agency, through="InitiativeAgency", related_name="supported_initiatives", blank=True
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The programme this action belongs to.",
+    )
+    theme = models.CharField(max_length=100, blank=True, help_text="Policy area, e.g. 5G.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ANNOUNCED)
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        help_text="Set exactly when the status is superseded.",
+    )
+    confidence = models.CharField(
+        max_length=20, choices=Confidence.choices, default=Confidence.NOT_ASSESSED
+    )
+    announced_on = models.DateField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    target_date = models.DateField(
+        null=True, blank=True, help_text="Leave empty when no deadline was announced."
+    )
+    completed_on = models.DateField(
+        null=True, blank=True, help_text="Set exactly when completed or partially completed."
+    )
+    progress = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Per cent delivered, 0 to 100.",
+    )
+    sources = models.ManyToManyField(
+        Source, through="InitiativeSource", related_name="initiatives", blank=True
+    )
+    tags = models.ManyToManyField(Tag, related_name="initiatives", blank=True)
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="initiative_slug_unique"),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="initiative_progress_0_100",
+                violation_error_message="progress must be between 0 and 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(target_date__isnull=True)
+                | Q(start_date__lte=F("target_date")),
+                name="initiative_start_not_after_target",
+                violation_error_message="start_date must not be after target_date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(completed_on__isnull=True)
+                | Q(start_date__lte=F("completed_on")),
+                name="initiative_start_not_after_completion",
+                violation_error_message="start_date must not be after completed_on.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=_FINISHED, completed_on__isnull=False)
+                | (~Q(status__in=_FINISHED) & Q(completed_on__isnull=True)),
+                name="initiative_completed_on_iff_finished",
+                violation_error_message=(
+                    "completed_on is set exactly when status is completed or partially_completed."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="superseded", superseded_by__isnull=False)
+                | (~Q(status="superseded") & Q(superseded_by__isnull=True)),
+                name="initiative_superseded_by_iff_superseded",
+                violation_error_message="superseded_by is set exactly when status is superseded.",
+            ),
+            models.CheckConstraint(
+                condition=Q(superseded_by__isnull=True) | ~Q(superseded_by=F("id")),
+                name="initiative_not_superseded_by_itself",
+                violation_error_message="superseded_by: an initiative cannot supersede itself.",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=F("id")),
+                name="initiative_not_own_parent",
+                violation_error_message="parent: an initiative cannot be its own parent.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner_agency", "status"], name="initiative_owner_status_idx"),
+            models.Index(fields=["status"], name="initiative_status_idx"),
+            models.Index(fields=["confidence"], name="initiative_confidence_idx"),
+            models.Index(fields=["theme"], name="initiative_theme_idx"),
+            models.Index(fields=["announced_on"], name="initiative_announced_idx"),
+            models.Index(fields=["target_date"], name="initiative_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InitiativeAgency(models.Model):
+    """An agency that supports an initiative led by another, and in which role."""
+
+    class Role(models.TextChoices):
+        CO_LEAD = "co_lead", "Co-lead"
+        PARTICIPATING = "participating", "Participating"
+        SUPERVISING = "supervising", "Supervising (receives escalations)"
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="agency_roles"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="initiative_roles")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTICIPATING)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "supporting agency"
+        verbose_name_plural = "supporting agencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "agency"], name="initiative_agency_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "role"], name="initiative_agency_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} ({self.get_role_display()})"
+
+
+class InitiativeSource(Citation):
+    """A source's announcement of an initiative, with the passage that announced it."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+
+    class Meta:
+        verbose_name = "citation"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "source"], name="initiative_source_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(excerpt=""),
+                name="citation_excerpt_not_blank",
+                violation_error_message="excerpt: quote the passage from the source.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative} — {self.source}"
+
+
+# Meta cannot see the class body; the test suite checks these match Milestone.OPEN_STATUSES.
+_OPEN_MILESTONE = ["planned", "in_progress"]
+
+
+class MilestoneQuerySet(models.QuerySet["Milestone"]):
+    def open(self) -> MilestoneQuerySet:
+        """Milestones still to be delivered (neither done nor cancelled)."""
+        return self.filter(status__in=Milestone.OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None) -> MilestoneQuerySet:
+        """Open milestones whose due date is before today (in TIME_ZONE)."""
+        return self.open().filter(due_date__lt=today or local_today())
+
+
+class Milestone(VersionedModel):
+    """A dated commitment within an initiative.
+
+    ``baseline_due_date`` is the first due date ever set and never changes; every later move of
+    ``due_date`` records its reason (kept with each version in the history), so slippage is
+    always visible.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class DueStatus(models.TextChoices):
+        """Derived from the dates and status; never stored."""
+
+        NO_DATE = "no_date", "No due date"
+        UPCOMING = "upcoming", "Upcoming"
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS)
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    due_date = models.DateField(
+        null=True, blank=True, help_text="Leave empty when no date was committed."
+    )
+    baseline_due_date = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The first due date ever set; never overwritten.",
+    )
+    due_date_reason = models.TextField(
+        blank=True, help_text="Why the due date moved away from the baseline (required then)."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    completed_on = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_milestones",
+        help_text="Who answers for it; receives its reminders.",
+    )
+
+    objects = MilestoneQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = [F("due_date").asc(nulls_last=True), "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="done", completed_on__isnull=False)
+                | (~Q(status="done") & Q(completed_on__isnull=True)),
+                name="milestone_completed_on_iff_done",
+                violation_error_message="completed_on is set exactly when status is done.",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True) | Q(baseline_due_date__isnull=False),
+                name="milestone_due_date_has_baseline",
+                violation_error_message="baseline_due_date must be set once a due_date is.",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_due_date__isnull=True)
+                | Q(due_date__isnull=False, due_date=F("baseline_due_date"))
+                | ~Q(due_date_reason=""),
+                name="milestone_moved_due_date_has_reason",
+                violation_error_message=(
+                    "due_date_reason: say why the due date moved from the baseline."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["initiative", "due_date"], name="milestone_initiative_due_idx"),
+            models.Index(fields=["owner", "due_date"], name="milestone_owner_due_idx"),
+            # The reminder sweep and the overdue/due-soon filters read open, dated milestones only.
+            models.Index(
+                fields=["due_date", "id"],
+                condition=Q(status__in=_OPEN_MILESTONE, due_date__isnull=False),
+                name="milestone_open_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def record_due_date_move(self, *, previous: datetime.date | None, reason: str) -> None:
+        """Apply the due-date rules after ``due_date`` has been given its new value.
+
+        The first due date ever set becomes the baseline and is never overwritten; any later
+        move needs a reason, which is kept while the date differs from the baseline.
+        """
+        if self.due_date == previous:
+            return
+        if self.baseline_due_date is None:
+            self.baseline_due_date = self.due_date
+            return
+        reason = reason.strip()
+        if not reason:
+            raise ValidationError({"due_date_reason": "Say why the due date moves."})
+        self.due_date_reason = "" if self.due_date == self.baseline_due_date else reason
+
+    def due_status_on(self, today: datetime.date) -> str:
+        if self.status == self.Status.DONE:
+            return self.DueStatus.DONE
+        if self.status == self.Status.CANCELLED:
+            return self.DueStatus.CANCELLED
+        if self.due_date is None:
+            return self.DueStatus.NO_DATE
+        if self.due_date < today:
+            return self.DueStatus.OVERDUE
+        if (self.due_date - today).days <= settings.REMINDER_DUE_SOON_DAYS:
+            return self.DueStatus.DUE_SOON
+        return self.DueStatus.UPCOMING
+
+    @property
+    def due_status(self) -> str:
+        return self.due_status_on(local_today())
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_status == self.DueStatus.OVERDUE
+
+    @property
+    def days_slipped(self) -> int | None:
+        """How many days the due date has moved from the baseline (negative: brought forward)."""
+        if self.due_date is None or self.baseline_due_date is None:
+            return None
+        return (self.due_date - self.baseline_due_date).days
+
+
+class ProgressUpdate(models.Model):
+    """An entry in an initiative's append-only progress timeline.
+
+    When it sets a status, confidence or progress, the initiative took those values in the same
+    transaction (``initiatives.services.progress_update_post``).
+    """
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="progress_updates",
+    )
+    posted_at = models.DateTimeField(default=timezone.now)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=Initiative.Status.choices, blank=True, help_text="Status it set."
+    )
+    confidence = models.CharField(
+        max_length=20,
+        choices=Initiative.Confidence.choices,
+        blank=True,
+        help_text="Confidence it set.",
+    )
+    progress = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Progress it set.",
+    )
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        get_latest_by = "posted_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(body=""),
+                name="update_body_not_blank",
+                violation_error_message="body must not be blank.",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | (Q(progress__gte=0) & Q(progress__lte=100)),
+                name="update_progress_0_100",
+                violation_error_message="progress must be between 0 and 100.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["initiative", "-posted_at", "-id"], name="update_timeline_idx"),
+            models.Index(fields=["-posted_at", "-id"], name="update_posted_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative} @ {self.posted_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The timeline is a record of what was said when: entries are added, never rewritten.
+        if not self._state.adding:
+            raise ValueError("Progress updates are append-only; post a new one instead.")
+        super().save(*args, **kwargs)
+
+
+class Indicator(TimestampedModel):
+    """A measured quantity that shows an initiative's delivery, e.g. 5G base stations."""
+
+    class Direction(models.TextChoices):
+        INCREASE = "increase", "Increase (higher is better)"
+        DECREASE = "decrease", "Decrease (lower is better)"
+        MAINTAIN = "maintain", "Maintain (hold the level)"
+
+    class Kind(models.TextChoices):
+        BINDING = "binding", "Binding target"
+        ANTICIPATORY = "anticipatory", "Anticipatory (expected) target"
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="indicators")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=100, help_text='As the source states it, e.g. "households".')
+    direction = models.CharField(
+        max_length=10,
+        choices=Direction.choices,
+        blank=True,
+        help_text="Which way is better; empty when the source does not say.",
+    )
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, blank=True, help_text="Only when a target is set."
+    )
+    baseline_value = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    baseline_date = models.DateField(null=True, blank=True)
+    target_value = models.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Leave empty when no target was announced.",
+    )
+    target_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["initiative_id", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "name"], name="indicator_initiative_name_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_date__isnull=True) | Q(baseline_value__isnull=False),
+                name="indicator_baseline_date_needs_value",
+                violation_error_message="baseline_value is needed when baseline_date is set.",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_date__isnull=True) | Q(target_value__isnull=False),
+                name="indicator_target_date_needs_value",
+                violation_error_message="target_value is needed when target_date is set.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="") | Q(target_value__isnull=False),
+                name="indicator_kind_needs_target",
+                violation_error_message="kind applies only to an indicator with a target_value.",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_date__isnull=True)
+                | Q(target_date__isnull=True)
+                | Q(baseline_date__lte=F("target_date")),
+                name="indicator_baseline_not_after_target",
+                violation_error_message="baseline_date must not be after target_date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+
+class IndicatorReading(Citation):
+    """A dated value of an indicator, as a source states it ("more than 2.31 million")."""
+
+    class Qualifier(models.TextChoices):
+        EXACTLY = "exactly", "exactly"
+        MORE_THAN = "more_than", "more than"
+        AT_LEAST = "at_least", "at least"
+        LESS_THAN = "less_than", "less than"
+        AT_MOST = "at_most", "at most"
+        ABOUT = "about", "about"
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="readings")
+    observed_on = models.DateField(help_text="The date the value describes.")
+    value = models.DecimalField(max_digits=20, decimal_places=4)
+    qualifier = models.CharField(max_length=10, choices=Qualifier.choices, default="exactly")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="readings", null=True, blank=True
+    )
+    excerpt = models.TextField(blank=True, help_text="The passage that states the value.")
+
+    class Meta:
+        ordering = ["indicator_id", "-observed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "observed_on", "source"], name="reading_unique_per_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__isnull=True) | ~Q(excerpt=""),
+                name="reading_source_has_excerpt",
+                violation_error_message=(
+                    "excerpt: quote the passage of the source that states the value."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["indicator", "-observed_on", "-id"], name="reading_series_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name}: {self.get_qualifier_display()} {self.value}"

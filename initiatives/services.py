@@ -1,0 +1,119 @@
+"""State changes of the domain, one named function each.
+
+Views, admin actions, tasks and commands call these; none of them changes an initiative or a
+milestone any other way. Each function validates the rows it writes against the model's
+constraints first (so a broken rule is a ``ValidationError`` naming the field, not an
+``IntegrityError``), writes in one transaction, and records who acted in the audit history.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from initiatives.dates import local_today
+from initiatives.models import Initiative, Milestone, ProgressUpdate
+
+
+def _save_with_history(
+    instance: models.Model, *, actor: Any | None, reason: str = "", exclude: list[str] | None = None
+) -> None:
+    """Validate, then save through ``save()`` so the version moves and history is written."""
+    instance.full_clean(exclude=exclude)
+    # simple-history reads these when it writes the history row for this save.
+    instance._history_user = actor  # type: ignore[attr-defined]
+    if reason:
+        instance._change_reason = reason  # type: ignore[attr-defined]
+    instance.save()
+
+
+@transaction.atomic
+def milestone_create(
+    *,
+    initiative: Initiative,
+    title: str,
+    actor: Any | None,
+    due_date: datetime.date | None = None,
+    description: str = "",
+    owner: Any | None = None,
+) -> Milestone:
+    """Add a milestone; its first due date becomes its baseline."""
+    milestone = Milestone(initiative=initiative, title=title, description=description, owner=owner)
+    milestone.due_date = due_date
+    milestone.record_due_date_move(previous=None, reason="")
+    _save_with_history(milestone, actor=actor)
+    return milestone
+
+
+@transaction.atomic
+def milestone_move_due_date(
+    *, milestone: Milestone, due_date: datetime.date | None, reason: str, actor: Any | None
+) -> Milestone:
+    """Move a milestone's due date, recording why (see ``Milestone.record_due_date_move``)."""
+    previous, milestone.due_date = milestone.due_date, due_date
+    milestone.record_due_date_move(previous=previous, reason=reason)
+    if milestone.due_date != previous:
+        _save_with_history(milestone, actor=actor, reason=reason.strip())
+    return milestone
+
+
+@transaction.atomic
+def milestone_complete(
+    *, milestone: Milestone, actor: Any | None, completed_on: datetime.date | None = None
+) -> Milestone:
+    """Mark a milestone done on ``completed_on`` (default: today in TIME_ZONE)."""
+    if milestone.status == Milestone.Status.CANCELLED:
+        raise ValidationError({"status": "A cancelled milestone cannot be completed."})
+    milestone.status = Milestone.Status.DONE
+    milestone.completed_on = completed_on or local_today()
+    _save_with_history(milestone, actor=actor)
+    return milestone
+
+
+@transaction.atomic
+def progress_update_post(
+    *,
+    initiative: Initiative,
+    author: Any | None,
+    body: str,
+    status: str = "",
+    confidence: str = "",
+    progress: int | None = None,
+    completed_on: datetime.date | None = None,
+    superseded_by: Initiative | None = None,
+) -> ProgressUpdate:
+    """Append a progress update; the status, confidence or progress it sets apply at once.
+
+    A status of completed or partially completed dates the completion (default: today);
+    leaving those statuses clears it. Superseded needs the initiative that supersedes it.
+    """
+    update = ProgressUpdate(
+        initiative=initiative,
+        author=author,
+        body=body,
+        status=status,
+        confidence=confidence,
+        progress=progress,
+    )
+    update.full_clean(exclude=["initiative"])
+
+    changed = False
+    if status and status != initiative.status:
+        initiative.status = status
+        finished = status in Initiative.FINISHED_STATUSES
+        initiative.completed_on = (completed_on or local_today()) if finished else None
+        initiative.superseded_by = superseded_by if status == Initiative.Status.SUPERSEDED else None
+        changed = True
+    if confidence and confidence != initiative.confidence:
+        initiative.confidence = confidence
+        changed = True
+    if progress is not None and progress != initiative.progress:
+        initiative.progress = progress
+        changed = True
+    if changed:
+        _save_with_history(initiative, actor=author, reason=f"Progress update: {body[:80]}")
+    update.save()
+    return update

@@ -1,0 +1,118 @@
+"""The admin edits through the same rules as every other path, and shows the audit history."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from initiatives.models import Initiative, Milestone, ProgressUpdate
+from tests.factories import InitiativeFactory, MilestoneFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_user_client(client: Client) -> Client:
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def milestone_form(milestone: Milestone, **changes: Any) -> dict[str, Any]:
+    data = {
+        "initiative": milestone.initiative_id,
+        "title": milestone.title,
+        "description": "",
+        "due_date": milestone.due_date.isoformat() if milestone.due_date else "",
+        "move_reason": "",
+        "owner": "",
+        "status": milestone.status,
+        "completed_on": "",
+    }
+    return data | changes
+
+
+def test_pages_of_every_model_open(admin_user_client: Client) -> None:
+    milestone = MilestoneFactory()
+    for url in (
+        reverse("admin:initiatives_initiative_changelist"),
+        reverse("admin:initiatives_initiative_change", args=[milestone.initiative_id]),
+        reverse("admin:initiatives_initiative_history", args=[milestone.initiative_id]),
+        reverse("admin:initiatives_milestone_changelist"),
+        reverse("admin:initiatives_milestone_change", args=[milestone.pk]),
+        reverse("admin:initiatives_agency_changelist"),
+        reverse("admin:initiatives_indicator_changelist"),
+        reverse("admin:initiatives_progressupdate_add"),
+    ):
+        assert admin_user_client.get(url).status_code == 200, url
+
+
+def test_moving_a_due_date_in_the_admin_needs_a_reason(admin_user_client: Client) -> None:
+    # given
+    milestone = MilestoneFactory(due_date=datetime.date(2030, 6, 30))
+    url = reverse("admin:initiatives_milestone_change", args=[milestone.pk])
+    # when the date moves without a reason, the form says why and nothing is saved
+    response = admin_user_client.post(url, milestone_form(milestone, due_date="2030-09-30"))
+    assert response.status_code == 200
+    assert "Say why the due date moves." in response.content.decode()
+    milestone.refresh_from_db()
+    assert (milestone.due_date, milestone.version) == (datetime.date(2030, 6, 30), 1)
+    # when it moves with one, the baseline stays and the history has who and why
+    response = admin_user_client.post(
+        url, milestone_form(milestone, due_date="2030-09-30", move_reason="Tender re-run")
+    )
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.baseline_due_date == datetime.date(2030, 6, 30)
+    assert (milestone.due_date_reason, milestone.version) == ("Tender re-run", 2)
+    assert milestone.history.first().history_user.username == "root"
+
+
+def test_a_new_milestone_in_the_admin_gets_its_baseline(admin_user_client: Client) -> None:
+    initiative = InitiativeFactory()
+    data = milestone_form(Milestone(initiative=initiative, title="Pilot", status="planned"))
+    data["due_date"] = "2031-01-31"
+    response = admin_user_client.post(reverse("admin:initiatives_milestone_add"), data)
+    assert response.status_code == 302
+    milestone = Milestone.objects.get()
+    assert milestone.baseline_due_date == datetime.date(2031, 1, 31)
+
+
+def test_posting_an_update_in_the_admin_changes_the_initiative(admin_user_client: Client) -> None:
+    initiative = InitiativeFactory()
+    response = admin_user_client.post(
+        reverse("admin:initiatives_progressupdate_add"),
+        {
+            "initiative": initiative.pk,
+            "body": "Risks on supply",
+            "status": "",
+            "confidence": "amber",
+            "progress": "",
+        },
+    )
+    assert response.status_code == 302
+    initiative.refresh_from_db()
+    assert (initiative.confidence, initiative.version) == (Initiative.Confidence.AMBER, 2)
+    update = ProgressUpdate.objects.get()
+    assert update.author is not None
+    assert update.author.username == "root"
+    # and the posted update cannot be edited
+    change = reverse("admin:initiatives_progressupdate_change", args=[update.pk])
+    admin_user_client.post(change, {"initiative": initiative.pk, "body": "rewritten"})
+    update.refresh_from_db()
+    assert update.body == "Risks on supply"
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_initiative_changelist_queries_do_not_grow_with_rows(
+    admin_user_client: Client, django_assert_max_num_queries: Any, rows: int
+) -> None:
+    InitiativeFactory.create_batch(rows)
+    with django_assert_max_num_queries(8):
+        assert (
+            admin_user_client.get(reverse("admin:initiatives_initiative_changelist")).status_code
+            == 200
+        )
