@@ -337,6 +337,15 @@ class Initiative(VersionedModel):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        # A programme cannot sit below one of its own actions; a row cannot check a cycle.
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "An initiative cannot sit below itself."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
 
 class InitiativeAgency(models.Model):
     """An agency that supports an initiative led by another, and in which role."""
@@ -366,6 +375,10 @@ class InitiativeAgency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        if self.initiative_id and self.agency_id == self.initiative.owner_agency_id:
+            raise ValidationError({"agency": "The lead agency cannot also be a supporting agency."})
 
 
 class InitiativeSource(Citation):

@@ -11,7 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 
 from initiatives import models as domain
-from initiatives.models import Initiative, Milestone, ProgressUpdate
+from initiatives.models import (
+    Initiative,
+    InitiativeAgency,
+    InitiativeSource,
+    Milestone,
+    ProgressUpdate,
+    Tag,
+)
 from tests.factories import (
     AgencyFactory,
     IndicatorFactory,
@@ -49,8 +56,33 @@ def _duplicate(factory: Callable[..., models.Model], **same: Any) -> Callable[[]
     return build
 
 
+def _cite(**fields: Any) -> Callable[[], Any]:
+    def build() -> Any:
+        initiative, source = InitiativeFactory(), SourceFactory()
+        for _ in range(fields.pop("times", 1)):
+            InitiativeSource.objects.create(initiative=initiative, source=source, **fields)
+
+    return build
+
+
 # (constraint name, a write that breaks it and nothing else)
 VIOLATIONS: list[tuple[str, Callable[[], Any]]] = [
+    (
+        "tag_slug_unique",
+        lambda: (
+            Tag.objects.create(name="5G", slug="5g"),
+            Tag.objects.create(name="Five G", slug="5g"),
+        ),
+    ),
+    (
+        "tag_name_unique_ci",
+        lambda: (
+            Tag.objects.create(name="IoT", slug="iot"),
+            Tag.objects.create(name="iot", slug="iot-2"),
+        ),
+    ),
+    ("initiative_source_unique", _cite(excerpt="quoted", times=2)),
+    ("citation_excerpt_not_blank", _cite(excerpt="")),
     (
         "agency_short_name_unique_ci",
         lambda: (AgencyFactory(short_name="MIIT"), AgencyFactory(short_name="miit")),
@@ -168,13 +200,7 @@ def _all_constraint_names() -> set[str]:
 
 
 def test_every_named_constraint_has_a_violation_test() -> None:
-    untested = _all_constraint_names() - {name for name, _ in VIOLATIONS}
-    assert untested <= {
-        "tag_slug_unique",
-        "tag_name_unique_ci",
-        "initiative_source_unique",
-        "citation_excerpt_not_blank",
-    }
+    assert _all_constraint_names() == {name for name, _ in VIOLATIONS}
 
 
 @pytest.mark.parametrize(("constraint", "write"), VIOLATIONS, ids=[name for name, _ in VIOLATIONS])
@@ -277,3 +303,20 @@ def test_days_slipped_is_due_minus_baseline() -> None:
 
 def test_progress_update_defaults_to_now() -> None:
     assert ProgressUpdate().posted_at is not None
+
+
+def test_initiative_cannot_sit_below_itself() -> None:
+    programme = InitiativeFactory()
+    action = InitiativeFactory(parent=programme)
+    programme.parent = action
+    with pytest.raises(ValidationError) as error:
+        programme.full_clean()
+    assert "parent" in error.value.message_dict
+
+
+def test_lead_agency_cannot_also_support() -> None:
+    initiative = InitiativeFactory()
+    role = InitiativeAgency(initiative=initiative, agency=initiative.owner_agency)
+    with pytest.raises(ValidationError) as error:
+        role.full_clean()
+    assert "agency" in error.value.message_dict
