@@ -180,6 +180,51 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- REST API ---------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Token first: a request without credentials is answered 401 with a Bearer challenge.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "initiatives.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["initiatives.api.permissions.ReadOpen"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "initiatives.api.pagination.PagePagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "initiatives.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Initiative Tracker API",
+    "DESCRIPTION": (
+        "Announced government initiatives from announcement to delivery: agencies, "
+        "initiatives, milestones, progress updates, indicators and readings."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "InitiativeStatusEnum": "initiatives.models.Initiative.Status",
+        "ConfidenceEnum": "initiatives.models.Initiative.Confidence",
+        "MilestoneStatusEnum": "initiatives.models.Milestone.Status",
+        "DueStatusEnum": "initiatives.models.Milestone.DueStatus",
+    },
+}
+# Throttle counts live in the cache: give every web process the same one (Redis) in production.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Request bodies above this are refused with 400 before any parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
 # --- Product settings -------------------------------------------------------------------------
 # Anonymous users may read the API only when the deployment says the data is public.
 API_PUBLIC_READ = env.bool("API_PUBLIC_READ", default=False)

@@ -1,7 +1,7 @@
-"""The project's URLs: the admin now; the REST API mounts under /api/v1/."""
+"""The project's URLs: the admin and the versioned REST API."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "Initiative Tracker"
 admin.site.site_title = "Initiative Tracker"
@@ -9,4 +9,5 @@ admin.site.index_title = "Announced initiatives, from announcement to delivery"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_router", namespace="api")),
 ]

@@ -417,6 +417,36 @@ class MilestoneQuerySet(models.QuerySet["Milestone"]):
         """Open milestones whose due date is before today (in TIME_ZONE)."""
         return self.open().filter(due_date__lt=today or local_today())
 
+    def due_within(self, days: int, today: datetime.date | None = None) -> MilestoneQuerySet:
+        """Open milestones due from today to ``days`` days ahead."""
+        today = today or local_today()
+        return self.open().filter(
+            due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days)
+        )
+
+    def due_status_in(
+        self, statuses: list[str], today: datetime.date | None = None
+    ) -> MilestoneQuerySet:
+        """Milestones whose derived ``due_status`` is one of ``statuses``.
+
+        The same rule as ``Milestone.due_status_on``, as SQL.
+        """
+        today = today or local_today()
+        soon = today + datetime.timedelta(days=settings.REMINDER_DUE_SOON_DAYS)
+        is_open = Q(status__in=Milestone.OPEN_STATUSES)
+        conditions = {
+            Milestone.DueStatus.DONE: Q(status=Milestone.Status.DONE),
+            Milestone.DueStatus.CANCELLED: Q(status=Milestone.Status.CANCELLED),
+            Milestone.DueStatus.NO_DATE: is_open & Q(due_date__isnull=True),
+            Milestone.DueStatus.OVERDUE: is_open & Q(due_date__lt=today),
+            Milestone.DueStatus.DUE_SOON: is_open & Q(due_date__gte=today, due_date__lte=soon),
+            Milestone.DueStatus.UPCOMING: is_open & Q(due_date__gt=soon),
+        }
+        combined = Q(pk__in=[])
+        for status in statuses:
+            combined |= conditions[Milestone.DueStatus(status)]
+        return self.filter(combined)
+
 
 class Milestone(VersionedModel):
     """A dated commitment within an initiative.
@@ -729,3 +759,55 @@ class IndicatorReading(Citation):
 
     def __str__(self) -> str:
         return f"{self.indicator.name}: {self.get_qualifier_display()} {self.value}"
+
+
+class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
+    def usable(self) -> AccessTokenQuerySet:
+        """Tokens that still open the door: not revoked, not expired, of an active user."""
+        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        )
+
+
+class AccessToken(models.Model):
+    """A secret that lets a program act as its user without a password.
+
+    ``api`` tokens authenticate REST API calls; ``calendar`` tokens go in a calendar app's feed
+    URL and open nothing but the user's read-only calendar feed. Only a SHA-256 digest is kept:
+    the token itself is shown once, when it is issued (``initiatives.tokens``).
+    """
+
+    class Scope(models.TextChoices):
+        API = "api", "REST API"
+        CALENDAR = "calendar", "Calendar feed (read-only)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(max_length=100, help_text='What it is for, e.g. "dashboard front-end".')
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.API)
+    prefix = models.CharField(
+        max_length=12, editable=False, help_text="The token's first characters, to recognise it."
+    )
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user_id", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["digest"], name="access_token_digest_unique"),
+            models.UniqueConstraint(
+                fields=["user", "scope", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="access_token_live_name_unique",
+                violation_error_message="This user already has a live token of that name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from initiatives.dates import local_today
-from initiatives.models import Initiative, Milestone, ProgressUpdate
+from initiatives.models import Initiative, InitiativeAgency, Milestone, ProgressUpdate
 
 
 def _save_with_history(
@@ -117,3 +117,23 @@ def progress_update_post(
         _save_with_history(initiative, actor=author, reason=f"Progress update: {body[:80]}")
     update.save()
     return update
+
+
+@transaction.atomic
+def initiative_set_supporting_agencies(
+    *, initiative: Initiative, roles: list[dict[str, Any]]
+) -> None:
+    """Make the supporting agencies exactly ``roles`` (``[{"agency": Agency, "role": str}]``).
+
+    Rows are saved and deleted one by one, so each change is in the history.
+    """
+    wanted: dict[int, str] = {entry["agency"].pk: entry["role"] for entry in roles}
+    for current in list(initiative.agency_roles.all()):
+        role = wanted.pop(current.agency_id, None)
+        if role is None:
+            current.delete()
+        elif role != current.role:
+            current.role = role
+            current.save()
+    for agency_id, role in wanted.items():
+        InitiativeAgency.objects.create(initiative=initiative, agency_id=agency_id, role=role)

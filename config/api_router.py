@@ -1,0 +1,22 @@
+"""Every REST API v1 route, registered on one router."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from initiatives.api import views
+
+router = DefaultRouter()
+router.register("agencies", views.AgencyViewSet, basename="agency")
+router.register("initiatives", views.InitiativeViewSet, basename="initiative")
+router.register("milestones", views.MilestoneViewSet, basename="milestone")
+router.register("updates", views.ProgressUpdateViewSet, basename="progressupdate")
+router.register("indicators", views.IndicatorViewSet, basename="indicator")
+router.register("readings", views.IndicatorReadingViewSet, basename="indicatorreading")
+
+app_name = "api"
+urlpatterns = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

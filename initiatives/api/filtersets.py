@@ -1,0 +1,227 @@
+"""Query parameters of the list endpoints, one FilterSet per model.
+
+Every parameter is validated: a value that means nothing (an unknown status, agency or ordering,
+a boolean that is not true/false, a malformed date) is a 400 naming the parameter, never an
+empty list or a silently ignored filter. Multi-value parameters take comma lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from initiatives.models import (
+    Agency,
+    Indicator,
+    IndicatorReading,
+    Initiative,
+    InitiativeAgency,
+    Milestone,
+    MilestoneQuerySet,
+    ProgressUpdate,
+)
+
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, yes/no); anything else is an error, not "no filter"."""
+
+    def clean(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+
+class StrictBooleanFilter(filters.Filter):
+    field_class = StrictBooleanField
+
+
+class AgencyReferenceField(forms.Field):
+    """A comma list of agency ids or short names, resolved to ids; unknown ones are an error."""
+
+    def clean(self, value: Any) -> list[int] | None:
+        if value in (None, ""):
+            return None
+        references = [part.strip() for part in str(value).split(",") if part.strip()]
+        ids = {int(ref) for ref in references if ref.isdigit()}
+        names = {ref.lower() for ref in references if not ref.isdigit()}
+        matches = Q(pk__in=ids)
+        for name in names:
+            matches |= Q(short_name__iexact=name)
+        rows = Agency.objects.filter(matches).values_list("id", "short_name")
+        known_ids = {agency_id for agency_id, _ in rows}
+        known_names = {short_name.lower(): agency_id for agency_id, short_name in rows}
+        unknown = [
+            ref
+            for ref in references
+            if (int(ref) not in known_ids if ref.isdigit() else ref.lower() not in known_names)
+        ]
+        if unknown:
+            raise forms.ValidationError(f"No agency with id or short name {', '.join(unknown)}.")
+        return sorted(ids | {known_names[name] for name in names})
+
+
+class AgencyReferenceFilter(filters.Filter):
+    field_class = AgencyReferenceField
+
+
+class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
+    """A comma list of choices, each checked."""
+
+
+class NumberInFilter(filters.BaseInFilter, filters.NumberFilter):
+    """A comma list of ids."""
+
+
+class WholeNumberFilter(filters.Filter):
+    field_class = forms.IntegerField
+
+
+class AgencyFilterSet(filters.FilterSet):
+    kind = ChoiceInFilter(choices=Agency.Kind.choices)
+    parent = NumberInFilter(field_name="parent_id")
+    search = filters.CharFilter(method="filter_search", label="Words in name or short name")
+    ordering = filters.OrderingFilter(fields=["short_name", "name", "id"])
+
+    class Meta:
+        model = Agency
+        fields = ["kind", "parent"]
+
+    def filter_search(self, queryset: QuerySet[Agency], name: str, value: str) -> Any:
+        return queryset.filter(
+            Q(name__icontains=value) | Q(short_name__icontains=value) | Q(name_zh__icontains=value)
+        )
+
+
+class InitiativeFilterSet(filters.FilterSet):
+    status = ChoiceInFilter(choices=Initiative.Status.choices)
+    confidence = ChoiceInFilter(choices=Initiative.Confidence.choices)
+    owner_agency = AgencyReferenceFilter(
+        field_name="owner_agency_id", lookup_expr="in", label="Lead agency: ids or short names"
+    )
+    agency = AgencyReferenceFilter(
+        method="filter_agency", label="Lead or supporting agency: ids or short names"
+    )
+    theme = filters.CharFilter(field_name="theme", lookup_expr="iexact")
+    parent = NumberInFilter(field_name="parent_id")
+    tag = filters.CharFilter(field_name="tags__slug", label="Tag slug", distinct=True)
+    announced_after = filters.DateFilter(field_name="announced_on", lookup_expr="gte")
+    announced_before = filters.DateFilter(field_name="announced_on", lookup_expr="lte")
+    target_after = filters.DateFilter(field_name="target_date", lookup_expr="gte")
+    target_before = filters.DateFilter(field_name="target_date", lookup_expr="lte")
+    has_overdue = StrictBooleanFilter(
+        method="filter_has_overdue", label="Has an open milestone past its due date"
+    )
+    search = filters.CharFilter(method="filter_search", label="Words in title, summary or agency")
+    ordering = filters.OrderingFilter(
+        fields=[
+            "id",
+            "title",
+            "status",
+            "confidence",
+            "progress",
+            "announced_on",
+            "target_date",
+            "updated_at",
+        ]
+    )
+
+    class Meta:
+        model = Initiative
+        fields: list[str] = []
+
+    def filter_agency(self, queryset: QuerySet[Initiative], name: str, value: list[int]) -> Any:
+        supports = InitiativeAgency.objects.filter(initiative=OuterRef("pk"), agency_id__in=value)
+        return queryset.filter(Q(owner_agency_id__in=value) | Exists(supports))
+
+    def filter_has_overdue(self, queryset: QuerySet[Initiative], name: str, value: bool) -> Any:
+        overdue = Milestone.objects.overdue().filter(initiative=OuterRef("pk"))
+        return queryset.filter(Exists(overdue) if value else ~Exists(overdue))
+
+    def filter_search(self, queryset: QuerySet[Initiative], name: str, value: str) -> Any:
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(summary__icontains=value)
+            | Q(owner_agency__short_name__icontains=value)
+            | Q(owner_agency__name__icontains=value)
+        )
+
+
+class MilestoneFilterSet(filters.FilterSet):
+    initiative = NumberInFilter(field_name="initiative_id")
+    agency = AgencyReferenceFilter(
+        field_name="initiative__owner_agency_id",
+        lookup_expr="in",
+        label="Lead agency of the initiative: ids or short names",
+    )
+    status = ChoiceInFilter(choices=Milestone.Status.choices)
+    owner = NumberInFilter(field_name="owner_id")
+    due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    overdue = StrictBooleanFilter(method="filter_overdue", label="Open and past its due date")
+    due_status = ChoiceInFilter(choices=Milestone.DueStatus.choices, method="filter_due_status")
+    due_within = WholeNumberFilter(
+        method="filter_due_within",
+        min_value=0,
+        max_value=3660,
+        label="Open and due within this many days from today",
+    )
+    ordering = filters.OrderingFilter(fields=["due_date", "id", "title", "updated_at"])
+
+    class Meta:
+        model = Milestone
+        fields: list[str] = []
+
+    def filter_overdue(self, queryset: MilestoneQuerySet, name: str, value: bool) -> Any:
+        overdue = Milestone.objects.overdue()
+        return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
+
+    def filter_due_within(self, queryset: MilestoneQuerySet, name: str, value: int) -> Any:
+        return queryset.due_within(value)
+
+    def filter_due_status(self, queryset: MilestoneQuerySet, name: str, value: list[str]) -> Any:
+        return queryset.due_status_in(value)
+
+
+class ProgressUpdateFilterSet(filters.FilterSet):
+    initiative = NumberInFilter(field_name="initiative_id")
+    author = NumberInFilter(field_name="author_id")
+    posted_after = filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
+    posted_before = filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="lte")
+    ordering = filters.OrderingFilter(fields=["posted_at", "id"])
+
+    class Meta:
+        model = ProgressUpdate
+        fields: list[str] = []
+
+
+class IndicatorFilterSet(filters.FilterSet):
+    initiative = NumberInFilter(field_name="initiative_id")
+    direction = ChoiceInFilter(choices=Indicator.Direction.choices)
+    kind = ChoiceInFilter(choices=Indicator.Kind.choices)
+    ordering = filters.OrderingFilter(fields=["id", "name"])
+
+    class Meta:
+        model = Indicator
+        fields: list[str] = []
+
+
+class IndicatorReadingFilterSet(filters.FilterSet):
+    indicator = NumberInFilter(field_name="indicator_id")
+    initiative = NumberInFilter(field_name="indicator__initiative_id")
+    observed_after = filters.DateFilter(field_name="observed_on", lookup_expr="gte")
+    observed_before = filters.DateFilter(field_name="observed_on", lookup_expr="lte")
+    ordering = filters.OrderingFilter(fields=["observed_on", "id"])
+
+    class Meta:
+        model = IndicatorReading
+        fields: list[str] = []

@@ -1,0 +1,254 @@
+"""Pagination for the API: numbered pages for small collections, keyset cursors for large ones.
+
+Both refuse a bad ``page``, ``page_size`` or ``cursor`` with a 400 that names the parameter,
+instead of quietly falling back to a default.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F, Field, Model, Q, QuerySet
+from django.db.models.expressions import OrderBy
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+def page_size_from(request: Request) -> int:
+    raw = request.query_params.get("page_size")
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise ValidationError({"page_size": [f"Give a whole number from 1 to {MAX_PAGE_SIZE}."]})
+    return int(raw)
+
+
+PAGE_SIZE_SCHEMA = {
+    "name": "page_size",
+    "required": False,
+    "in": "query",
+    "description": f"Rows per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+}
+
+
+class PagePagination(PageNumberPagination):
+    """``page`` and ``page_size`` with ``count``, ``next``, ``previous`` and ``results``."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        return page_size_from(request)
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_query_param: ["Give a page number from 1."]})
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        page = {
+            "name": self.page_query_param,
+            "required": False,
+            "in": "query",
+            "description": "Page number, from 1.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+        return [page, PAGE_SIZE_SCHEMA]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of a keyset ordering. NULL sorts as the largest value in either direction."""
+
+    field: str
+    descending: bool
+
+    def order_by(self) -> OrderBy:
+        column = F(self.field)
+        return column.desc(nulls_first=True) if self.descending else column.asc(nulls_last=True)
+
+    def equal(self, value: Any) -> Q:
+        return Q(**{f"{self.field}__isnull": True}) if value is None else Q(**{self.field: value})
+
+    def beyond(self, value: Any) -> Q | None:
+        """Rows that come after ``value`` in this key's direction; None when none can."""
+        if self.descending:
+            if value is None:
+                return Q(**{f"{self.field}__isnull": False})
+            return Q(**{f"{self.field}__lt": value})
+        if value is None:
+            return None
+        return Q(**{f"{self.field}__gt": value}) | Q(**{f"{self.field}__isnull": True})
+
+    def reversed(self) -> Key:
+        return Key(self.field, not self.descending)
+
+
+class KeysetPagination(BasePagination):
+    """Cursor pagination on a composite key, e.g. (due_date, id) with NULL due dates last.
+
+    DRF's CursorPagination positions on the first ordering field alone and assumes it unique
+    and never NULL; that skips or repeats rows when many milestones share a due date or have
+    none. Here the cursor holds the whole key of the row it continues from, the primary key
+    breaks every tie, and NULLs have a fixed place, so pages stay exact while rows are added.
+    No request counts the rows.
+    """
+
+    cursor_query_param = "cursor"
+
+    def __init__(self) -> None:
+        self.next_values: list[Any] | None = None
+        self.previous_values: list[Any] | None = None
+
+    # -- the ordering ------------------------------------------------------------------------
+    @staticmethod
+    def keys_for(queryset: QuerySet[Any]) -> list[Key]:
+        ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+        keys = []
+        for term in ordering:
+            if isinstance(term, OrderBy) and isinstance(term.expression, F):
+                _, (field,), _ = term.expression.deconstruct()
+                keys.append(Key(field, term.descending))
+            elif isinstance(term, str):
+                keys.append(Key(term.lstrip("-"), term.startswith("-")))
+            else:
+                raise ImproperlyConfigured(f"Keyset pagination orders by fields only: {term!r}")
+        keys = [Key("id" if key.field == "pk" else key.field, key.descending) for key in keys]
+        if not any(key.field == "id" for key in keys):
+            keys.append(Key("id", keys[-1].descending if keys else False))
+        return keys
+
+    # -- the cursor --------------------------------------------------------------------------
+    def _encode(self, keys: Sequence[Key], values: list[Any], backwards: bool) -> str:
+        payload = {
+            "k": [("-" if key.descending else "") + key.field for key in keys],
+            "v": [None if v is None else str(v) for v in values],
+            "b": backwards,
+        }
+        return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+    def _decode(self, raw: str, keys: Sequence[Key], model: type[Model]) -> tuple[list[Any], bool]:
+        invalid = ValidationError({self.cursor_query_param: ["Invalid cursor."]})
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+            names, values, backwards = payload["k"], payload["v"], bool(payload["b"])
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            raise invalid from None
+        if names != [("-" if key.descending else "") + key.field for key in keys]:
+            raise ValidationError(
+                {self.cursor_query_param: ["This cursor belongs to another ordering."]}
+            )
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise invalid
+        try:
+            typed = [
+                None
+                if value is None
+                else cast(Field, model._meta.get_field(key.field)).to_python(value)
+                for key, value in zip(keys, values, strict=True)
+            ]
+        except (DjangoValidationError, ValueError, TypeError):
+            raise invalid from None
+        return typed, backwards
+
+    # -- paging ------------------------------------------------------------------------------
+    @staticmethod
+    def _after(keys: Sequence[Key], values: Sequence[Any]) -> Q:
+        """Rows strictly after the row with ``values``, in the order of ``keys``."""
+        condition = Q(pk__in=[])
+        for i, key in enumerate(keys):
+            step = key.beyond(values[i])
+            if step is None:
+                continue
+            for earlier, value in zip(keys[:i], values[:i], strict=True):
+                step &= earlier.equal(value)
+            condition |= step
+        return condition
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+        self.request = request
+        page_size = page_size_from(request)
+        keys = self.keys_for(queryset)
+        raw = request.query_params.get(self.cursor_query_param)
+        backwards = False
+        if raw:
+            values, backwards = self._decode(raw, keys, queryset.model)
+        direction = [key.reversed() for key in keys] if backwards else keys
+        page_query = queryset.order_by(*(key.order_by() for key in direction))
+        if raw:
+            page_query = page_query.filter(self._after(direction, values))
+        rows = list(page_query[: page_size + 1])
+        has_more = len(rows) > page_size
+        rows = rows[:page_size]
+        if backwards:
+            rows.reverse()
+        self.keys = keys
+
+        def values_of(row: Any) -> list[Any]:
+            return [getattr(row, key.field) for key in keys]
+
+        # Going forward, there is a next page when a row was left over, and a previous one
+        # whenever we came from somewhere; going back, the other way round.
+        forward_more, back_more = (has_more, bool(raw)) if not backwards else (True, has_more)
+        self.next_values = values_of(rows[-1]) if rows and forward_more else None
+        self.previous_values = values_of(rows[0]) if rows and back_more else None
+        return rows
+
+    def _link(self, values: list[Any] | None, backwards: bool) -> str | None:
+        if values is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(
+            url, self.cursor_query_param, self._encode(self.keys, values, backwards)
+        )
+
+    def get_next_link(self) -> str | None:
+        return self._link(self.next_values, backwards=False)
+
+    def get_previous_link(self) -> str | None:
+        return self._link(self.previous_values, backwards=True)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            OrderedDict(
+                [
+                    ("next", self.get_next_link()),
+                    ("previous", self.get_previous_link()),
+                    ("results", data),
+                ]
+            )
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        cursor = {
+            "name": self.cursor_query_param,
+            "required": False,
+            "in": "query",
+            "description": "Opaque position from a `next` or `previous` link.",
+            "schema": {"type": "string"},
+        }
+        return [cursor, PAGE_SIZE_SCHEMA]

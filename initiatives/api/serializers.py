@@ -1,0 +1,426 @@
+"""Representations of the domain for the REST API.
+
+Related rows are written as ids and read back as the id plus the short summary a front-end
+needs (``owner_agency: {"id": 1, "short_name": "MIIT", "name": "..."}``). Every write is
+checked against the model's own rules (``full_clean``: constraints, uniqueness, choices) before
+it reaches the database, so a broken rule is a 400 naming the field, never an IntegrityError.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from initiatives import services
+from initiatives.models import (
+    Agency,
+    Indicator,
+    IndicatorReading,
+    Initiative,
+    InitiativeAgency,
+    InitiativeSource,
+    Milestone,
+    ProgressUpdate,
+    Source,
+    Tag,
+)
+
+
+def drf_errors(error: DjangoValidationError) -> dict[str, Any]:
+    """Django's validation errors in DRF's shape: per field, the rest as non_field_errors."""
+    if not hasattr(error, "error_dict"):
+        return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+        for field, messages in error.message_dict.items()
+    }
+
+
+# --- Summaries of related rows ----------------------------------------------------------------
+class AgencySummarySerializer(serializers.ModelSerializer[Agency]):
+    class Meta:
+        model = Agency
+        fields = ["id", "short_name", "name"]
+
+
+class InitiativeSummarySerializer(serializers.ModelSerializer[Initiative]):
+    class Meta:
+        model = Initiative
+        fields = ["id", "title"]
+
+
+class UserSummarySerializer(serializers.ModelSerializer[Any]):
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username"]
+
+
+class IndicatorSummarySerializer(serializers.ModelSerializer[Indicator]):
+    class Meta:
+        model = Indicator
+        fields = ["id", "name", "unit"]
+
+
+class SourceSummarySerializer(serializers.ModelSerializer[Source]):
+    class Meta:
+        model = Source
+        fields = ["id", "kind", "publisher", "title", "url", "published_on"]
+
+
+class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
+    """Written as an id, read as the related row's summary."""
+
+    def __init__(self, summary: type[serializers.Serializer[Any]], **kwargs: Any) -> None:
+        self.summary = summary
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    def to_representation(self, value: Any) -> Any:
+        return self.summary(value, context=self.context).data
+
+
+class SummaryRelatedFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = SummaryRelatedField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> Any:
+        if direction == "request":
+            return build_basic_type(OpenApiTypes.INT)
+        component = auto_schema.resolve_serializer(self.target.summary, direction)
+        return component.ref
+
+
+# --- Model rules before saving ----------------------------------------------------------------
+class ModelRulesMixin:
+    """Validate the would-be row with the model's ``full_clean`` before anything is saved."""
+
+    Meta: Any
+    instance: Any
+
+    def prepare_candidate(self, candidate: Any, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Apply the rules that derive fields from the change; return those fields."""
+        return {}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)  # type: ignore[misc]
+        model = self.Meta.model
+        candidate = copy.copy(self.instance) if self.instance is not None else model()
+        concrete = {field.name for field in model._meta.concrete_fields}
+        for name, value in attrs.items():
+            if name in concrete:
+                setattr(candidate, name, value)
+        try:
+            derived = self.prepare_candidate(candidate, attrs)
+            candidate.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(drf_errors(error)) from None
+        return attrs | derived
+
+
+# --- Resources --------------------------------------------------------------------------------
+class AgencySerializer(ModelRulesMixin, serializers.ModelSerializer[Agency]):
+    parent = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.parent
+        AgencySummarySerializer, queryset=Agency.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Agency
+        fields = [
+            "id",
+            "name",
+            "name_zh",
+            "short_name",
+            "slug",
+            "kind",
+            "parent",
+            "website",
+            "contact_email",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class SupportingAgencySerializer(serializers.ModelSerializer[InitiativeAgency]):
+    agency = SummaryRelatedField(AgencySummarySerializer, queryset=Agency.objects.all())
+
+    class Meta:
+        model = InitiativeAgency
+        fields = ["agency", "role"]
+
+
+class CitationSerializer(serializers.ModelSerializer[InitiativeSource]):
+    source = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.source
+        SourceSummarySerializer, queryset=Source.objects.all()
+    )
+
+    class Meta:
+        model = InitiativeSource
+        fields = ["source", "excerpt", "speaker"]
+
+
+class InitiativeSerializer(ModelRulesMixin, serializers.ModelSerializer[Initiative]):
+    owner_agency = SummaryRelatedField(AgencySummarySerializer, queryset=Agency.objects.all())
+    parent = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.parent
+        InitiativeSummarySerializer,
+        queryset=Initiative.objects.all(),
+        allow_null=True,
+        required=False,
+    )
+    superseded_by = SummaryRelatedField(
+        InitiativeSummarySerializer,
+        queryset=Initiative.objects.all(),
+        allow_null=True,
+        required=False,
+    )
+    supporting_agencies = SupportingAgencySerializer(
+        source="agency_roles", many=True, required=False
+    )
+    tags = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Tag.objects.all(), many=True, required=False
+    )
+    citations = CitationSerializer(many=True, read_only=True)
+    open_milestones = serializers.IntegerField(read_only=True)
+    overdue_milestones = serializers.IntegerField(read_only=True)
+    next_due_date = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "summary",
+            "owner_agency",
+            "supporting_agencies",
+            "parent",
+            "theme",
+            "tags",
+            "status",
+            "superseded_by",
+            "confidence",
+            "progress",
+            "announced_on",
+            "start_date",
+            "target_date",
+            "completed_on",
+            "notes",
+            "citations",
+            "open_milestones",
+            "overdue_milestones",
+            "next_due_date",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at"]
+
+    def validate_supporting_agencies(self, roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        agencies = [role["agency"].pk for role in roles]
+        if len(agencies) != len(set(agencies)):
+            raise serializers.ValidationError("Name each supporting agency once.")
+        return roles
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        owner = attrs.get("owner_agency") or getattr(self.instance, "owner_agency", None)
+        roles = attrs.get("agency_roles")
+        if roles is not None and any(role["agency"] == owner for role in roles):
+            raise serializers.ValidationError(
+                {"supporting_agencies": ["The lead agency cannot also be a supporting agency."]}
+            )
+        return attrs
+
+    @transaction.atomic
+    def create(self, validated_data: dict[str, Any]) -> Initiative:
+        roles = validated_data.pop("agency_roles", None)
+        initiative = super().create(validated_data)
+        if roles is not None:
+            services.initiative_set_supporting_agencies(initiative=initiative, roles=roles)
+        return initiative
+
+    @transaction.atomic
+    def update(self, instance: Initiative, validated_data: dict[str, Any]) -> Initiative:
+        roles = validated_data.pop("agency_roles", None)
+        initiative = super().update(instance, validated_data)
+        if roles is not None:
+            services.initiative_set_supporting_agencies(initiative=initiative, roles=roles)
+        return initiative
+
+
+class MilestoneSerializer(ModelRulesMixin, serializers.ModelSerializer[Milestone]):
+    initiative = SummaryRelatedField(InitiativeSummarySerializer, queryset=Initiative.objects.all())
+    owner = SummaryRelatedField(
+        UserSummarySerializer,
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+    )
+    due_status = serializers.ChoiceField(choices=Milestone.DueStatus.choices, read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    days_slipped = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "initiative",
+            "title",
+            "description",
+            "due_date",
+            "baseline_due_date",
+            "due_date_reason",
+            "days_slipped",
+            "status",
+            "completed_on",
+            "owner",
+            "due_status",
+            "is_overdue",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["baseline_due_date", "version", "created_at", "updated_at"]
+        extra_kwargs = {
+            "due_date_reason": {
+                "help_text": "Why the due date moves; required with a new due_date once the "
+                "milestone has a baseline."
+            }
+        }
+
+    def validate_initiative(self, initiative: Initiative) -> Initiative:
+        if self.instance is not None and initiative.pk != self.instance.initiative_id:
+            raise serializers.ValidationError("A milestone cannot move to another initiative.")
+        return initiative
+
+    def prepare_candidate(self, candidate: Milestone, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The due-date rule of Milestone.record_due_date_move: baseline once, reason per move.
+        previous = self.instance.due_date if self.instance is not None else None
+        reason = attrs.get("due_date_reason", "")
+        stored_reason = self.instance.due_date_reason if self.instance is not None else ""
+        if candidate.due_date == previous and reason and reason != stored_reason:
+            raise DjangoValidationError(
+                {"due_date_reason": "Give a reason together with the new due_date."}
+            )
+        candidate.due_date_reason = stored_reason
+        candidate.record_due_date_move(previous=previous, reason=reason)
+        return {
+            "baseline_due_date": candidate.baseline_due_date,
+            "due_date_reason": candidate.due_date_reason,
+        }
+
+    def update(self, instance: Milestone, validated_data: dict[str, Any]) -> Milestone:
+        if "due_date" in validated_data and validated_data["due_date"] != instance.due_date:
+            instance._change_reason = validated_data.get("due_date_reason", "")  # type: ignore[attr-defined]
+        return super().update(instance, validated_data)
+
+
+class ProgressUpdateSerializer(ModelRulesMixin, serializers.ModelSerializer[ProgressUpdate]):
+    initiative = SummaryRelatedField(InitiativeSummarySerializer, queryset=Initiative.objects.all())
+    author = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "id",
+            "initiative",
+            "author",
+            "posted_at",
+            "body",
+            "status",
+            "confidence",
+            "progress",
+        ]
+        read_only_fields = ["posted_at"]
+
+
+class PostUpdateSerializer(serializers.Serializer[Any]):
+    """A progress update posted on an initiative, with the changes it makes to it."""
+
+    body = serializers.CharField()
+    status = serializers.ChoiceField(choices=Initiative.Status.choices, required=False)
+    confidence = serializers.ChoiceField(choices=Initiative.Confidence.choices, required=False)
+    progress = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    completed_on = serializers.DateField(
+        required=False, help_text="With status completed/partially_completed; default today."
+    )
+    superseded_by = serializers.PrimaryKeyRelatedField(
+        queryset=Initiative.objects.all(), required=False, help_text="With status superseded."
+    )
+
+
+class CompleteMilestoneSerializer(serializers.Serializer[Any]):
+    completed_on = serializers.DateField(
+        required=False, help_text="The day it was done; default today in TIME_ZONE."
+    )
+
+
+class IndicatorSerializer(ModelRulesMixin, serializers.ModelSerializer[Indicator]):
+    initiative = SummaryRelatedField(InitiativeSummarySerializer, queryset=Initiative.objects.all())
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "initiative",
+            "name",
+            "description",
+            "unit",
+            "direction",
+            "kind",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "target_date",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class IndicatorReadingSerializer(ModelRulesMixin, serializers.ModelSerializer[IndicatorReading]):
+    indicator = SummaryRelatedField(IndicatorSummarySerializer, queryset=Indicator.objects.all())
+    source = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.source
+        SourceSummarySerializer, queryset=Source.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = IndicatorReading
+        fields = [
+            "id",
+            "indicator",
+            "observed_on",
+            "qualifier",
+            "value",
+            "source",
+            "excerpt",
+            "speaker",
+        ]
+
+
+class HistoryChangeSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer[Any]):
+    """One saved version of an initiative: who, when, why, and what changed from the one before."""
+
+    version = serializers.IntegerField()
+    changed_at = serializers.DateTimeField()
+    user = UserSummarySerializer(allow_null=True)
+    change_type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    reason = serializers.CharField(allow_null=True)
+    changes = HistoryChangeSerializer(many=True)

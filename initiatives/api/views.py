@@ -1,0 +1,301 @@
+"""REST API v1 viewsets: each declares its queryset, serializer, filters and permissions; the
+workflow actions call ``initiatives.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Min, Model, Q, QuerySet
+from django.utils.http import parse_etags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from initiatives import services
+from initiatives.api import serializers as s
+from initiatives.api.filtersets import (
+    AgencyFilterSet,
+    IndicatorFilterSet,
+    IndicatorReadingFilterSet,
+    InitiativeFilterSet,
+    MilestoneFilterSet,
+    ProgressUpdateFilterSet,
+)
+from initiatives.api.pagination import KeysetPagination, PagePagination
+from initiatives.api.permissions import LeadAgencyEditsOrReadOnly, SuperuserEditsOrReadOnly
+from initiatives.dates import local_today
+from initiatives.models import (
+    Agency,
+    Indicator,
+    IndicatorReading,
+    Initiative,
+    Milestone,
+    ProgressUpdate,
+)
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource changed since you read it (If-Match does not match its ETag)."
+    default_code = "precondition_failed"
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag you read; a stale one gets 412 and changes nothing.",
+)
+
+
+def etag_of(obj: Any) -> str:
+    return f'"v{obj.version}"'
+
+
+class CreateChecksLeadAgencyMixin:
+    """Creating a row checks write permission on the row as it would be saved."""
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        model: type[Model] = serializer.Meta.model  # type: ignore[attr-defined]
+        concrete = {field.name for field in model._meta.concrete_fields}
+        unsaved = model(**{k: v for k, v in serializer.validated_data.items() if k in concrete})
+        self.check_object_permissions(self.request, unsaved)  # type: ignore[attr-defined]
+        serializer.save()
+
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
+        # Moving a row to another lead agency needs the right to write there too.
+        model: type[Model] = serializer.Meta.model  # type: ignore[attr-defined]
+        if "owner_agency" in serializer.validated_data:
+            changed = model(owner_agency=serializer.validated_data["owner_agency"])
+            self.check_object_permissions(self.request, changed)  # type: ignore[attr-defined]
+        serializer.save()
+
+
+class VersionedModelViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
+    """Lost updates are refused: details carry a strong ETag from the version column, and a
+    write with a stale If-Match gets 412. The row is locked while the version is compared and
+    the change saved, so of two writers holding the same ETag exactly one wins."""
+
+    def _locked_object(self) -> Any:
+        model = self.get_queryset().model
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        # Lock the bare row: the list queryset's joins and aggregates cannot take FOR UPDATE.
+        if not model.objects.select_for_update().filter(pk=lookup).exists():
+            raise NotFound
+        instance = self.get_object()
+        if_match = self.request.headers.get("If-Match")
+        if if_match is not None:
+            tags = parse_etags(if_match)
+            if "*" not in tags and etag_of(instance) not in tags:
+                raise PreconditionFailed
+        return instance
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        return Response(self.get_serializer(instance).data, headers={"ETag": etag_of(instance)})
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            instance = self._locked_object()
+            serializer = self.get_serializer(
+                instance, data=request.data, partial=kwargs.pop("partial", False)
+            )
+            serializer.is_valid(raise_exception=True)
+            self.perform_update(serializer)
+        return Response(serializer.data, headers={"ETag": etag_of(serializer.instance)})
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            instance = self._locked_object()
+            instance.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def versioned_schema(serializer: type[BaseSerializer[Any]]) -> dict[str, Any]:
+    """Schema for the ETag/If-Match contract of a versioned resource's detail operations."""
+    stale = OpenApiResponse(description="If-Match does not match the current ETag.")
+    return {
+        "retrieve": extend_schema(responses={200: serializer}),
+        "update": extend_schema(parameters=[IF_MATCH], responses={200: serializer, 412: stale}),
+        "partial_update": extend_schema(
+            parameters=[IF_MATCH], responses={200: serializer, 412: stale}
+        ),
+        "destroy": extend_schema(parameters=[IF_MATCH], responses={204: None, 412: stale}),
+    }
+
+
+class AgencyViewSet(viewsets.ModelViewSet):
+    """Government units. Everyone reads; superusers change."""
+
+    queryset = Agency.objects.select_related("parent").order_by("short_name")
+    serializer_class = s.AgencySerializer
+    filterset_class = AgencyFilterSet
+    pagination_class = PagePagination
+    permission_classes = [SuperuserEditsOrReadOnly]
+
+
+def initiatives_for_api() -> QuerySet[Initiative]:
+    today = local_today()
+    is_open = Q(milestones__status__in=Milestone.OPEN_STATUSES)
+    return (
+        Initiative.objects.select_related("owner_agency", "parent", "superseded_by")
+        .prefetch_related("agency_roles__agency", "tags", "citations__source")
+        .annotate(
+            open_milestones=Count("milestones", filter=is_open),
+            overdue_milestones=Count(
+                "milestones", filter=is_open & Q(milestones__due_date__lt=today)
+            ),
+            next_due_date=Min("milestones__due_date", filter=is_open),
+        )
+        .order_by("id")
+    )
+
+
+@extend_schema_view(**versioned_schema(s.InitiativeSerializer))
+class InitiativeViewSet(VersionedModelViewSet):
+    """Announced actions, programmes and goals, with their lead and supporting agencies."""
+
+    serializer_class = s.InitiativeSerializer
+    filterset_class = InitiativeFilterSet
+    pagination_class = PagePagination
+    permission_classes = [LeadAgencyEditsOrReadOnly]
+
+    def get_queryset(self) -> QuerySet[Initiative]:
+        return initiatives_for_api()
+
+    @extend_schema(request=s.PostUpdateSerializer, responses={201: s.ProgressUpdateSerializer})
+    @action(detail=True, methods=["post"], url_path="updates")
+    def post_update(self, request: Request, pk: str | None = None) -> Response:
+        """Post a progress update; the status, confidence or progress it sets apply at once."""
+        payload = s.PostUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with transaction.atomic():
+            initiative = self._locked_object()
+            update = services.progress_update_post(
+                initiative=initiative, author=request.user, **payload.validated_data
+            )
+        data = s.ProgressUpdateSerializer(update, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(initiative)})
+
+    @extend_schema(responses={200: s.HistoryEntrySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """The audit history, newest first: who changed what, when, and why."""
+        initiative = self.get_object()
+        records = list(initiative.history.select_related("history_user").order_by("history_id"))
+        entries = []
+        previous = None
+        for record in records:
+            changes: list[dict[str, Any]] = (
+                [
+                    {"field": change.field, "old": change.old, "new": change.new}
+                    for change in record.diff_against(previous).changes
+                ]
+                if previous is not None
+                else []
+            )
+            entries.append(
+                {
+                    "version": record.version,
+                    "changed_at": record.history_date,
+                    "user": record.history_user,
+                    "change_type": {"+": "created", "~": "changed", "-": "deleted"}[
+                        record.history_type
+                    ],
+                    "reason": record.history_change_reason,
+                    "changes": changes,
+                }
+            )
+            previous = record
+        entries.reverse()
+        return Response(s.HistoryEntrySerializer(entries, many=True).data)
+
+
+@extend_schema_view(**versioned_schema(s.MilestoneSerializer))
+class MilestoneViewSet(VersionedModelViewSet):
+    """Dated commitments of initiatives, ordered by due date (no date last)."""
+
+    queryset = Milestone.objects.select_related("initiative", "owner")  # by due date, then id
+    serializer_class = s.MilestoneSerializer
+    filterset_class = MilestoneFilterSet
+    pagination_class = KeysetPagination
+    permission_classes = [LeadAgencyEditsOrReadOnly]
+
+    @extend_schema(request=s.CompleteMilestoneSerializer, responses={200: s.MilestoneSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the milestone done, on the given day or today in TIME_ZONE."""
+        payload = s.CompleteMilestoneSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with transaction.atomic():
+            milestone = self._locked_object()
+            services.milestone_complete(
+                milestone=milestone,
+                actor=request.user,
+                completed_on=payload.validated_data.get("completed_on"),
+            )
+        return Response(self.get_serializer(milestone).data, headers={"ETag": etag_of(milestone)})
+
+
+class ProgressUpdateViewSet(
+    CreateChecksLeadAgencyMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The append-only progress timeline, newest first. Posted updates are never changed."""
+
+    queryset = ProgressUpdate.objects.select_related("initiative", "author").order_by(
+        "-posted_at", "-id"
+    )
+    serializer_class = s.ProgressUpdateSerializer
+    filterset_class = ProgressUpdateFilterSet
+    pagination_class = KeysetPagination
+    permission_classes = [LeadAgencyEditsOrReadOnly]
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        self.check_object_permissions(self.request, ProgressUpdate(initiative=data["initiative"]))
+        with transaction.atomic():
+            serializer.instance = services.progress_update_post(
+                initiative=Initiative.objects.select_for_update().get(pk=data["initiative"].pk),
+                author=self.request.user,
+                body=data["body"],
+                status=data.get("status", ""),
+                confidence=data.get("confidence", ""),
+                progress=data.get("progress"),
+            )
+
+
+class IndicatorViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
+    """Measured quantities that show an initiative's delivery."""
+
+    queryset = Indicator.objects.select_related("initiative").order_by("id")
+    serializer_class = s.IndicatorSerializer
+    filterset_class = IndicatorFilterSet
+    pagination_class = PagePagination
+    permission_classes = [LeadAgencyEditsOrReadOnly]
+
+
+class IndicatorReadingViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
+    """Dated values of indicators, as their sources state them."""
+
+    queryset = IndicatorReading.objects.select_related("indicator__initiative", "source").order_by(
+        "-observed_on", "-id"
+    )
+    serializer_class = s.IndicatorReadingSerializer
+    filterset_class = IndicatorReadingFilterSet
+    pagination_class = KeysetPagination
+    permission_classes = [LeadAgencyEditsOrReadOnly]
