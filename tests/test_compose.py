@@ -70,6 +70,9 @@ def test_environment_points_at_the_stacks_own_services(service: str) -> None:
     broker, broker_service = service_at(env["CELERY_BROKER_URL"])
     assert broker.scheme == "redis"
     assert broker_service["image"].startswith("redis")
+    cache, cache_service = service_at(env["CACHE_URL"])
+    assert cache.scheme == "rediscache"
+    assert cache_service["image"].startswith("redis")
     mail, mail_service = service_at(env["EMAIL_URL"])
     assert mail.scheme == "smtp"
     assert mail_service["image"].startswith("axllent/mailpit")
