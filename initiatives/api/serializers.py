@@ -112,6 +112,15 @@ class ModelRulesMixin:
         """Apply the rules that derive fields from the change; return those fields."""
         return {}
 
+    # full_clean checks uniqueness with the model's own constraints (conditions and nullable
+    # fields included), so DRF's copies of them, which would make every field of a unique
+    # constraint required, stay out.
+    def get_validators(self) -> list[Any]:
+        return []
+
+    def get_uniqueness_extra_kwargs(self, *args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        return {}, {}
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)  # type: ignore[misc]
         model = self.Meta.model

@@ -58,6 +58,8 @@ IF_MATCH = OpenApiParameter(
     description="The ETag you read; a stale one gets 412 and changes nothing.",
 )
 
+STALE = OpenApiResponse(description="If-Match does not match the current ETag; nothing changed.")
+
 
 def etag_of(obj: Any) -> str:
     return f'"v{obj.version}"'
@@ -86,6 +88,8 @@ class VersionedModelViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
     """Lost updates are refused: details carry a strong ETag from the version column, and a
     write with a stale If-Match gets 412. The row is locked while the version is compared and
     the change saved, so of two writers holding the same ETag exactly one wins."""
+
+    versioned = True  # read by the schema generator: details carry an ETag
 
     def _locked_object(self) -> Any:
         model = self.get_queryset().model
@@ -124,7 +128,7 @@ class VersionedModelViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
 
 def versioned_schema(serializer: type[BaseSerializer[Any]]) -> dict[str, Any]:
     """Schema for the ETag/If-Match contract of a versioned resource's detail operations."""
-    stale = OpenApiResponse(description="If-Match does not match the current ETag.")
+    stale = STALE
     return {
         "retrieve": extend_schema(responses={200: serializer}),
         "update": extend_schema(parameters=[IF_MATCH], responses={200: serializer, 412: stale}),
@@ -174,7 +178,11 @@ class InitiativeViewSet(VersionedModelViewSet):
     def get_queryset(self) -> QuerySet[Initiative]:
         return initiatives_for_api()
 
-    @extend_schema(request=s.PostUpdateSerializer, responses={201: s.ProgressUpdateSerializer})
+    @extend_schema(
+        request=s.PostUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={201: s.ProgressUpdateSerializer, 412: STALE},
+    )
     @action(detail=True, methods=["post"], url_path="updates")
     def post_update(self, request: Request, pk: str | None = None) -> Response:
         """Post a progress update; the status, confidence or progress it sets apply at once."""
@@ -189,7 +197,7 @@ class InitiativeViewSet(VersionedModelViewSet):
         return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(initiative)})
 
     @extend_schema(responses={200: s.HistoryEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         """The audit history, newest first: who changed what, when, and why."""
         initiative = self.get_object()
@@ -232,7 +240,11 @@ class MilestoneViewSet(VersionedModelViewSet):
     pagination_class = KeysetPagination
     permission_classes = [LeadAgencyEditsOrReadOnly]
 
-    @extend_schema(request=s.CompleteMilestoneSerializer, responses={200: s.MilestoneSerializer})
+    @extend_schema(
+        request=s.CompleteMilestoneSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.MilestoneSerializer, 412: STALE},
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
         """Mark the milestone done, on the given day or today in TIME_ZONE."""

@@ -1,0 +1,85 @@
+"""The OpenAPI schema is valid and says what the API really answers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+from django.core.management import call_command
+from openapi_spec_validator import validate
+from rest_framework.test import APIClient
+
+from tests.factories import IndicatorReadingFactory, MilestoneFactory, ProgressUpdateFactory
+from tests.initiatives.api.conftest import World
+
+
+@pytest.fixture
+def schema(world: World) -> dict[str, Any]:
+    response = world.client("superuser").get(
+        "/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi"
+    )
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)
+
+
+def test_schema_validates(schema: dict[str, Any]) -> None:
+    validate(schema)
+
+
+def test_schema_generates_without_warnings(capsys: Any, tmp_path: Any) -> None:
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "s.yaml"))
+
+
+def test_every_operation_documents_its_errors(schema: dict[str, Any]) -> None:
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"401", "429"} <= codes, (method, path)
+            if method != "get":
+                assert {"400", "403"} <= codes, (method, path)
+            if "{id}" in path:
+                assert "404" in codes, (method, path)
+            if re.fullmatch(r"/api/v1/(initiatives|milestones)/\{id\}/", path) and method != "get":
+                assert "412" in codes, (method, path)
+
+
+def test_every_documented_read_answers_as_documented(world: World, schema: dict[str, Any]) -> None:
+    # given one row of everything
+    milestone = MilestoneFactory(initiative__owner_agency=world.lead)
+    ProgressUpdateFactory(initiative=milestone.initiative)
+    reading = IndicatorReadingFactory(indicator__initiative=milestone.initiative)
+    ids = {
+        "agencies": world.lead.pk,
+        "initiatives": milestone.initiative_id,
+        "milestones": milestone.pk,
+        "updates": milestone.initiative.updates.get().pk,
+        "indicators": reading.indicator_id,
+        "readings": reading.pk,
+    }
+    client: APIClient = world.client("superuser")
+    components = schema["components"]["schemas"]
+    for path, operations in schema["paths"].items():
+        if "get" not in operations or path.endswith("/schema/"):
+            continue
+        collection = path.split("/")[3]
+        url = path.replace("{id}", str(ids[collection]))
+        # when
+        response = client.get(url)
+        # then the status is documented and the body has exactly the documented fields
+        documented = operations["get"]["responses"]
+        assert str(response.status_code) in documented, url
+        content = documented[str(response.status_code)]["content"]["application/json"]["schema"]
+        body = response.json()
+        if "$ref" in content:
+            component = components[content["$ref"].split("/")[-1]]
+            if "results" in component.get("properties", {}):
+                assert set(body) == set(component["properties"]), url
+                item = component["properties"]["results"]["items"]["$ref"].split("/")[-1]
+                assert set(body["results"][0]) == set(components[item]["properties"]), url
+            else:
+                assert set(body) == set(component["properties"]), url
+        else:
+            item = content["items"]["$ref"].split("/")[-1]
+            assert set(body[0]) == set(components[item]["properties"]), url

@@ -1,0 +1,120 @@
+"""API tokens: several per user, named, expiring, stored hashed, revocable, scoped."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from initiatives.models import AccessToken
+from initiatives.tokens import digest_of, token_issue, token_revoke
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/initiatives/"
+
+
+def client_with(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def test_token_opens_the_api_and_records_its_use() -> None:
+    row, token = token_issue(user=UserFactory(), name="dashboard")
+    assert client_with(token).get(URL).status_code == 200
+    row.refresh_from_db()
+    assert row.last_used_at is not None
+    # only a digest is stored, never the token
+    assert row.digest == digest_of(token)
+    assert token not in {row.digest, row.prefix}
+
+
+def test_several_named_tokens_per_user() -> None:
+    user = UserFactory()
+    _, first = token_issue(user=user, name="dashboard")
+    _, second = token_issue(user=user, name="mobile")
+    assert client_with(first).get(URL).status_code == 200
+    assert client_with(second).get(URL).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "state", ["revoked", "expired", "inactive user", "calendar scope", "unknown"]
+)
+def test_unusable_tokens_get_401(state: str) -> None:
+    user = UserFactory()
+    row, token = token_issue(
+        user=user,
+        name="t",
+        scope="calendar" if state == "calendar scope" else "api",
+        expires_in=datetime.timedelta(days=1),
+    )
+    if state == "revoked":
+        token_revoke(token=row)
+    if state == "expired":
+        AccessToken.objects.filter(pk=row.pk).update(expires_at=timezone.now())
+    if state == "inactive user":
+        user.is_active = False
+        user.save()
+    if state == "unknown":
+        token = token + "x"
+    response = client_with(token).get(URL)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_malformed_authorization_header_is_401() -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer two parts")
+    assert client.get(URL).status_code == 401
+
+
+def test_create_api_token_prints_it_once(capsys: Any) -> None:
+    user = UserFactory(username="analyst")
+    out, err = StringIO(), StringIO()
+    call_command(
+        "create_api_token",
+        "analyst",
+        "--name",
+        "etl",
+        "--expires-days",
+        "30",
+        stdout=out,
+        stderr=err,
+    )
+    token = out.getvalue().strip()
+    row = AccessToken.objects.get(user=user)
+    assert (row.name, row.digest) == ("etl", digest_of(token))
+    assert row.expires_at is not None
+    assert timezone.now() + datetime.timedelta(days=29) < row.expires_at
+    assert "shown only now" in err.getvalue()
+    assert client_with(token).get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("args", [["nobody"], ["analyst", "--expires-days", "0"]])
+def test_create_api_token_refuses_bad_arguments(args: list[str]) -> None:
+    UserFactory(username="analyst")
+    with pytest.raises(CommandError):
+        call_command("create_api_token", *args, stdout=StringIO(), stderr=StringIO())
+    assert not AccessToken.objects.exists()
+
+
+def test_live_token_names_are_unique_per_user() -> None:
+    user = UserFactory(username="analyst")
+    call_command(
+        "create_api_token", "analyst", "--name", "etl", stdout=StringIO(), stderr=StringIO()
+    )
+    with pytest.raises(CommandError, match="already has a live token"):
+        call_command(
+            "create_api_token", "analyst", "--name", "etl", stdout=StringIO(), stderr=StringIO()
+        )
+    token_revoke(token=AccessToken.objects.get(user=user))
+    call_command(
+        "create_api_token", "analyst", "--name", "etl", stdout=StringIO(), stderr=StringIO()
+    )
+    assert AccessToken.objects.filter(user=user).count() == 2
