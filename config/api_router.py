@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from initiatives.api import views
+from tracker import views as tracker_views
 
 router = DefaultRouter()
 router.register("agencies", views.AgencyViewSet, basename="agency")
@@ -13,10 +14,13 @@ router.register("milestones", views.MilestoneViewSet, basename="milestone")
 router.register("updates", views.ProgressUpdateViewSet, basename="progressupdate")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
 router.register("readings", views.IndicatorReadingViewSet, basename="indicatorreading")
+router.register("feed-tokens", tracker_views.FeedTokenViewSet, basename="feedtoken")
 
 app_name = "api"
 urlpatterns = [
     path("", include(router.urls)),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("calendar.ics", tracker_views.CalendarFeedView.as_view(), name="calendar"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

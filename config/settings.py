@@ -250,9 +250,20 @@ if SECURE_HTTPS:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "config.log_filters.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Django's own console handler would print each of its records a second time via root.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    "loggers": {
+        # Django's own console handler would print each of its records a second time via root.
+        "django": {"handlers": [], "propagate": True},
+        # runserver's request lines carry URLs, feed tokens included: through the filter.
+        "django.server": {"handlers": ["console"], "propagate": False},
+    },
 }

@@ -7,6 +7,7 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -25,6 +26,12 @@ def _required_database() -> None:
     # Constraint, locking and concurrency tests prove nothing on SQLite: CI must run on PostgreSQL.
     if REQUIRE_SERVICES and connection.vendor != "postgresql":
         pytest.fail("REQUIRE_SERVICES=1 needs DATABASE_URL to point at PostgreSQL")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Throttle counts live in the cache; one test's requests must not throttle the next's.
+    cache.clear()
 
 
 @pytest.fixture

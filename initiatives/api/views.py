@@ -18,12 +18,15 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
-from initiatives import services
+from initiatives import selectors, services
 from initiatives.api import serializers as s
+from initiatives.api.export import Column, CSVRenderer, csv_response
 from initiatives.api.filtersets import (
     AgencyFilterSet,
     IndicatorFilterSet,
@@ -33,7 +36,11 @@ from initiatives.api.filtersets import (
     ProgressUpdateFilterSet,
 )
 from initiatives.api.pagination import KeysetPagination, PagePagination
-from initiatives.api.permissions import LeadAgencyEditsOrReadOnly, SuperuserEditsOrReadOnly
+from initiatives.api.permissions import (
+    LeadAgencyEditsOrReadOnly,
+    ReadOpen,
+    SuperuserEditsOrReadOnly,
+)
 from initiatives.dates import local_today
 from initiatives.models import (
     Agency,
@@ -63,6 +70,37 @@ STALE = OpenApiResponse(description="If-Match does not match the current ETag; n
 
 def etag_of(obj: Any) -> str:
     return f'"v{obj.version}"'
+
+
+class CsvExportMixin:
+    """``?format=csv`` on a list: every filtered row, streamed, in ``csv_columns``."""
+
+    csv_name: str
+    csv_columns: list[Column]
+    CSV_CHUNK = 2000
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        if getattr(request.accepted_renderer, "format", None) != "csv":
+            return super().list(request, *args, **kwargs)  # type: ignore[misc]
+        rows = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        return csv_response(self.csv_name, self.csv_columns, rows.iterator(self.CSV_CHUNK))
+
+
+def csv_list_schema(serializer: type[BaseSerializer[Any]]) -> Any:
+    return extend_schema(
+        responses={
+            (200, "application/json"): serializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["json", "csv"],
+                description="csv: every filtered row (not one page) as a CSV download.",
+            )
+        ],
+    )
 
 
 class CreateChecksLeadAgencyMixin:
@@ -166,10 +204,38 @@ def initiatives_for_api() -> QuerySet[Initiative]:
     )
 
 
-@extend_schema_view(**versioned_schema(s.InitiativeSerializer))
-class InitiativeViewSet(VersionedModelViewSet):
+@extend_schema_view(
+    list=csv_list_schema(s.InitiativeSerializer), **versioned_schema(s.InitiativeSerializer)
+)
+class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
     """Announced actions, programmes and goals, with their lead and supporting agencies."""
 
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    csv_name = "initiatives"
+    csv_columns: list[Column] = [
+        ("id", lambda i: i.pk),
+        ("title", lambda i: i.title),
+        ("slug", lambda i: i.slug),
+        ("lead_agency", lambda i: i.owner_agency.short_name),
+        (
+            "supporting_agencies",
+            lambda i: "; ".join(f"{r.agency.short_name} ({r.role})" for r in i.agency_roles.all()),
+        ),
+        ("parent_id", lambda i: i.parent_id),
+        ("theme", lambda i: i.theme),
+        ("status", lambda i: i.status),
+        ("confidence", lambda i: i.confidence),
+        ("progress", lambda i: i.progress),
+        ("announced_on", lambda i: i.announced_on),
+        ("start_date", lambda i: i.start_date),
+        ("target_date", lambda i: i.target_date),
+        ("completed_on", lambda i: i.completed_on),
+        ("open_milestones", lambda i: i.open_milestones),
+        ("overdue_milestones", lambda i: i.overdue_milestones),
+        ("next_due_date", lambda i: i.next_due_date),
+        ("version", lambda i: i.version),
+        ("updated_at", lambda i: i.updated_at.isoformat()),
+    ]
     serializer_class = s.InitiativeSerializer
     filterset_class = InitiativeFilterSet
     pagination_class = PagePagination
@@ -230,11 +296,34 @@ class InitiativeViewSet(VersionedModelViewSet):
         return Response(s.HistoryEntrySerializer(entries, many=True).data)
 
 
-@extend_schema_view(**versioned_schema(s.MilestoneSerializer))
-class MilestoneViewSet(VersionedModelViewSet):
+@extend_schema_view(
+    list=csv_list_schema(s.MilestoneSerializer), **versioned_schema(s.MilestoneSerializer)
+)
+class MilestoneViewSet(CsvExportMixin, VersionedModelViewSet):
     """Dated commitments of initiatives, ordered by due date (no date last)."""
 
-    queryset = Milestone.objects.select_related("initiative", "owner")  # by due date, then id
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    csv_name = "milestones"
+    csv_columns: list[Column] = [
+        ("id", lambda m: m.pk),
+        ("initiative_id", lambda m: m.initiative_id),
+        ("initiative", lambda m: m.initiative.title),
+        ("lead_agency", lambda m: m.initiative.owner_agency.short_name),
+        ("title", lambda m: m.title),
+        ("due_date", lambda m: m.due_date),
+        ("baseline_due_date", lambda m: m.baseline_due_date),
+        ("days_slipped", lambda m: m.days_slipped),
+        ("due_date_reason", lambda m: m.due_date_reason),
+        ("due_status", lambda m: m.due_status),
+        ("status", lambda m: m.status),
+        ("completed_on", lambda m: m.completed_on),
+        ("owner", lambda m: m.owner.username if m.owner else None),
+        ("version", lambda m: m.version),
+    ]
+
+    queryset = Milestone.objects.select_related(  # by due date, then id
+        "initiative__owner_agency", "owner"
+    )
     serializer_class = s.MilestoneSerializer
     filterset_class = MilestoneFilterSet
     pagination_class = KeysetPagination
@@ -311,3 +400,15 @@ class IndicatorReadingViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet
     filterset_class = IndicatorReadingFilterSet
     pagination_class = KeysetPagination
     permission_classes = [LeadAgencyEditsOrReadOnly]
+
+
+class DashboardView(APIView):
+    """Counts by status, confidence and lead agency; overdue and soon-due milestones; each
+    agency's on-time rate."""
+
+    permission_classes = [ReadOpen]
+
+    @extend_schema(responses={200: s.DashboardSerializer})
+    def get(self, request: Request) -> Response:
+        summary = selectors.dashboard_summary(today=local_today())
+        return Response(s.DashboardSerializer(summary, context={"request": request}).data)

@@ -1,0 +1,158 @@
+"""The calendar feed of milestone deadlines, and the feed tokens that open it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from django.conf import settings
+from django.http import HttpResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import authentication, exceptions, mixins, serializers, status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from initiatives.api.authentication import ApiTokenAuthentication
+from initiatives.api.filtersets import MilestoneFilterSet
+from initiatives.api.permissions import ReadOpen
+from initiatives.models import AccessToken, Milestone
+from initiatives.tokens import token_authenticate, token_issue, token_revoke
+from tracker.calendar import milestone_calendar
+
+FEED_TOKEN_PARAMETER = "token"  # noqa: S105  the parameter's name, not a secret
+
+
+class FeedTokenAuthentication(authentication.BaseAuthentication):
+    """A calendar-scope token in the feed URL (``?token=...``): opens the calendar feed only."""
+
+    def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
+        token = request.query_params.get(FEED_TOKEN_PARAMETER)
+        if not token:
+            return None
+        row = token_authenticate(token, scope=AccessToken.Scope.CALENDAR)
+        if row is None:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked feed token.")
+        return row.user, row
+
+
+class FeedTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "tracker.views.FeedTokenAuthentication"
+    name = "feedToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "query", "name": FEED_TOKEN_PARAMETER}
+
+
+class ICalendarRenderer(BaseRenderer):
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
+        # The feed itself is bytes; an error body (a bad filter, a bad token) goes out as JSON.
+        return data if isinstance(data, bytes) else json.dumps(data, default=str).encode()
+
+
+class CalendarFeedView(APIView):
+    """Milestone deadlines as all-day iCalendar events; accepts the milestone filters.
+
+    Calendar apps cannot sign in: subscribe to the URL with a feed token
+    (``?token=...``, from ``/api/v1/feed-tokens/``), which opens this feed and nothing else.
+    """
+
+    # The API token scheme first: its challenge makes a refused request a 401, not a 403.
+    authentication_classes = [
+        ApiTokenAuthentication,
+        FeedTokenAuthentication,
+        authentication.SessionAuthentication,
+    ]
+    permission_classes = [ReadOpen]
+    renderer_classes = [ICalendarRenderer, JSONRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                FEED_TOKEN_PARAMETER, OpenApiTypes.STR, description="A calendar feed token."
+            )
+        ],
+        responses={(200, "text/calendar"): OpenApiTypes.STR},
+        filters=True,
+    )
+    def get(self, request: Request) -> HttpResponse:
+        milestones = Milestone.objects.select_related("initiative__owner_agency").filter(
+            due_date__isnull=False
+        )
+        filterset = MilestoneFilterSet(request.query_params, queryset=milestones, request=request)
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        body = milestone_calendar(filterset.qs.iterator(chunk_size=2000))
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+        return response
+
+    # The milestone filters, documented as query parameters.
+    filterset_class = MilestoneFilterSet
+
+
+class FeedTokenSerializer(serializers.ModelSerializer[AccessToken]):
+    token = serializers.CharField(read_only=True, help_text="Shown once, when created.")
+    feed_url = serializers.CharField(read_only=True, help_text="Shown once, when created.")
+
+    class Meta:
+        model = AccessToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "token",
+            "feed_url",
+        ]
+        read_only_fields = ["prefix", "created_at", "last_used_at"]
+
+
+class FeedTokenViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your calendar feed tokens: create one per calendar app, revoke it when done."""
+
+    serializer_class = FeedTokenSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+
+    queryset = AccessToken.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return AccessToken.objects.usable().filter(
+            user=cast(Any, self.request.user), scope=AccessToken.Scope.CALENDAR
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row, token = token_issue(
+            user=request.user,
+            name=serializer.validated_data["name"],
+            scope=AccessToken.Scope.CALENDAR,
+        )
+        data = dict(self.get_serializer(row).data)
+        data["token"] = token
+        data["feed_url"] = f"{settings.SITE_URL}/api/v1/calendar.ics?{FEED_TOKEN_PARAMETER}={token}"
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: AccessToken) -> None:
+        token_revoke(token=instance)
