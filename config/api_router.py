@@ -9,6 +9,7 @@ from tracker import views as tracker_views
 
 router = DefaultRouter()
 router.register("agencies", views.AgencyViewSet, basename="agency")
+router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("initiatives", views.InitiativeViewSet, basename="initiative")
 router.register("milestones", views.MilestoneViewSet, basename="milestone")
 router.register("updates", views.ProgressUpdateViewSet, basename="progressupdate")

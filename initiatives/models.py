@@ -88,7 +88,11 @@ class Agency(TimestampedModel):
         verbose_name_plural = "agencies"
         ordering = ["short_name"]
         constraints = [
-            models.UniqueConstraint(Lower("short_name"), name="agency_short_name_unique_ci"),
+            models.UniqueConstraint(
+                Lower("short_name"),
+                name="agency_short_name_unique_ci",
+                violation_error_message="short_name: another agency has it (in any letter case).",
+            ),
             models.UniqueConstraint(fields=["slug"], name="agency_slug_unique"),
             models.UniqueConstraint(fields=["name"], name="agency_name_unique"),
             models.CheckConstraint(
@@ -185,7 +189,11 @@ class Tag(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="tag_slug_unique"),
-            models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_unique_ci",
+                violation_error_message="name: another tag has it (in any letter case).",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from initiatives.models import (
     IndicatorReading,
     Initiative,
     InitiativeAgency,
+    Membership,
     Milestone,
     MilestoneQuerySet,
     ProgressUpdate,
@@ -100,6 +101,16 @@ class AgencyFilterSet(filters.FilterSet):
         return queryset.filter(
             Q(name__icontains=value) | Q(short_name__icontains=value) | Q(name_zh__icontains=value)
         )
+
+
+class MembershipFilterSet(filters.FilterSet):
+    agency = AgencyReferenceFilter(field_name="agency_id", lookup_expr="in")
+    user = NumberInFilter(field_name="user_id")
+    role = ChoiceInFilter(choices=Membership.Role.choices)
+
+    class Meta:
+        model = Membership
+        fields: list[str] = []
 
 
 class InitiativeFilterSet(filters.FilterSet):

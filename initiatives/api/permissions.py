@@ -59,3 +59,14 @@ class SuperuserEditsOrReadOnly(ReadOpen):
         if request.method in permissions.SAFE_METHODS:
             return super().has_permission(request, view)
         return bool(request.user and request.user.is_superuser)
+
+
+class SuperuserEdits(permissions.IsAuthenticated):
+    """Signed-in users read (what the view shows them); only superusers change."""
+
+    message = "Only superusers may change memberships."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or request.user.is_superuser

@@ -29,6 +29,7 @@ from initiatives.models import (
     Initiative,
     InitiativeAgency,
     InitiativeSource,
+    Membership,
     Milestone,
     ProgressUpdate,
     Source,
@@ -159,6 +160,16 @@ class AgencySerializer(ModelRulesMixin, serializers.ModelSerializer[Agency]):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+
+class MembershipSerializer(ModelRulesMixin, serializers.ModelSerializer[Membership]):
+    user = SummaryRelatedField(UserSummarySerializer, queryset=get_user_model().objects.all())
+    agency = SummaryRelatedField(AgencySummarySerializer, queryset=Agency.objects.all())
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "agency", "role", "created_at"]
+        read_only_fields = ["created_at"]
 
 
 class SupportingAgencySerializer(serializers.ModelSerializer[InitiativeAgency]):

@@ -3,7 +3,7 @@ workflow actions call ``initiatives.services``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Count, Min, Model, Q, QuerySet
@@ -32,6 +32,7 @@ from initiatives.api.filtersets import (
     IndicatorFilterSet,
     IndicatorReadingFilterSet,
     InitiativeFilterSet,
+    MembershipFilterSet,
     MilestoneFilterSet,
     ProgressUpdateFilterSet,
 )
@@ -39,6 +40,7 @@ from initiatives.api.pagination import KeysetPagination, PagePagination
 from initiatives.api.permissions import (
     LeadAgencyEditsOrReadOnly,
     ReadOpen,
+    SuperuserEdits,
     SuperuserEditsOrReadOnly,
 )
 from initiatives.dates import local_today
@@ -47,6 +49,7 @@ from initiatives.models import (
     Indicator,
     IndicatorReading,
     Initiative,
+    Membership,
     Milestone,
     ProgressUpdate,
 )
@@ -185,6 +188,23 @@ class AgencyViewSet(viewsets.ModelViewSet):
     filterset_class = AgencyFilterSet
     pagination_class = PagePagination
     permission_classes = [SuperuserEditsOrReadOnly]
+
+
+class MembershipViewSet(viewsets.ModelViewSet):
+    """Who holds which role in which agency. Superusers see and change all memberships;
+    everyone else sees their own."""
+
+    serializer_class = s.MembershipSerializer
+    filterset_class = MembershipFilterSet
+    pagination_class = PagePagination
+    permission_classes = [SuperuserEdits]
+    queryset = Membership.objects.select_related("user", "agency").order_by("id")
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False) or user.is_superuser:
+            return self.queryset
+        return self.queryset.filter(user=cast(Any, user))
 
 
 def initiatives_for_api() -> QuerySet[Initiative]:

@@ -48,6 +48,29 @@ OPERATIONS: dict[str, Operation] = {
         lambda w: ("delete", f"/api/v1/agencies/{w.elsewhere.pk}/", {}),
         None,
     ),
+    "create membership": (
+        SUPERUSERS,
+        lambda w: (
+            "post",
+            "/api/v1/memberships/",
+            {"user": w.users["no_membership"].pk, "agency": w.lead.pk, "role": "editor"},
+        ),
+        None,
+    ),
+    "change membership": (
+        SUPERUSERS,
+        lambda w: (
+            "patch",
+            f"/api/v1/memberships/{w.users['viewer'].memberships.get().pk}/",
+            {"role": "manager"},
+        ),
+        None,
+    ),
+    "delete membership": (
+        SUPERUSERS,
+        lambda w: ("delete", f"/api/v1/memberships/{w.users['viewer'].memberships.get().pk}/", {}),
+        None,
+    ),
     "create initiative": (
         LEAD_WRITERS,
         lambda w: (
@@ -248,3 +271,11 @@ def test_absent_resources_are_404(world: World) -> None:
     assert client.get("/api/v1/initiatives/999999/").status_code == 404
     assert client.patch("/api/v1/milestones/999999/", {"title": "x"}).status_code == 404
     assert client.post("/api/v1/milestones/999999/complete/", {}).status_code == 404
+
+
+def test_memberships_are_visible_to_their_holder_and_superusers(world: World) -> None:
+    mine = world.client("editor").get("/api/v1/memberships/").json()["results"]
+    assert [row["user"]["id"] for row in mine] == [world.users["editor"].pk]
+    everyone = world.client("superuser").get("/api/v1/memberships/").json()
+    assert everyone["count"] == 4
+    assert world.client("no_membership").get("/api/v1/memberships/").json()["count"] == 0

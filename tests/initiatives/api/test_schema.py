@@ -52,6 +52,7 @@ def test_every_documented_read_answers_as_documented(world: World, schema: dict[
     reading = IndicatorReadingFactory(indicator__initiative=milestone.initiative)
     ids = {
         "agencies": world.lead.pk,
+        "memberships": world.users["editor"].memberships.get().pk,
         "initiatives": milestone.initiative_id,
         "milestones": milestone.pk,
         "updates": milestone.initiative.updates.get().pk,
