@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from initiatives.models import Initiative, Milestone, ProgressUpdate
+from initiatives.models import AccessToken, Initiative, Milestone, ProgressUpdate
+from initiatives.tokens import digest_of
 from tests.factories import InitiativeFactory, MilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +118,35 @@ def test_initiative_changelist_queries_do_not_grow_with_rows(
             admin_user_client.get(reverse("admin:initiatives_initiative_changelist")).status_code
             == 200
         )
+
+
+def test_superuser_issues_a_token_in_the_admin_and_sees_it_once(admin_user_client: Client) -> None:
+    # given
+    owner = UserFactory(username="frontend")
+    # when
+    response = admin_user_client.post(
+        reverse("admin:initiatives_accesstoken_add"),
+        {"user": owner.pk, "name": "dashboard", "scope": "api", "expires_in_days": "90"},
+        follow=True,
+    )
+    # then the token is shown once and works
+    assert response.status_code == 200
+    shown = re.search(r"(itk_[\w-]+) — copy it now", response.content.decode())
+    assert shown is not None
+    token = AccessToken.objects.get(user=owner)
+    assert token.digest == digest_of(shown.group(1))
+    assert token.expires_at is not None
+    page = admin_user_client.get(reverse("admin:initiatives_accesstoken_change", args=[token.pk]))
+    assert shown.group(1) not in page.content.decode()
+    # and revoking it shuts it
+    admin_user_client.post(
+        reverse("admin:initiatives_accesstoken_changelist"),
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_tokens_are_for_superusers_only(client: Client) -> None:
+    client.force_login(UserFactory(username="staff", is_staff=True))
+    assert client.get(reverse("admin:initiatives_accesstoken_changelist")).status_code == 403
