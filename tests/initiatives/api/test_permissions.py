@@ -3,11 +3,13 @@ and every accepted write to an initiative or milestone leaves a history row with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import override_settings
+from drf_spectacular.generators import SchemaGenerator
 
 from initiatives.models import Initiative, Milestone
 from tests.factories import (
@@ -211,9 +213,25 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
+@pytest.fixture(scope="module")
+def documented_statuses() -> dict[tuple[str, str], set[str]]:
+    """(method, path template) -> the status codes the OpenAPI schema documents."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        (method, path): set(operation["responses"])
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
-def test_write_permissions(world: World, operation: str, role: str) -> None:
+def test_write_permissions(
+    world: World,
+    operation: str,
+    role: str,
+    documented_statuses: dict[tuple[str, str], set[str]],
+) -> None:
     # given
     allowed, build, history_model = OPERATIONS[operation]
     method, url, body = build(world)
@@ -235,6 +253,9 @@ def test_write_permissions(world: World, operation: str, role: str) -> None:
             assert latest.history_user == world.users[role]
     if role not in allowed and history_model is not None:
         assert history_model.history.count() == history_before
+    # and the answer is one the schema documents for this operation
+    template = re.sub(r"/\d+/", "/{id}/", url)
+    assert str(response.status_code) in documented_statuses[(method, template)]
 
 
 def test_moving_an_initiative_to_an_agency_one_cannot_edit_is_refused(world: World) -> None:
