@@ -9,6 +9,7 @@ variable is documented in README.md and listed in .env.example.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -230,6 +231,29 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 API_PUBLIC_READ = env.bool("API_PUBLIC_READ", default=False)
 # A milestone is "due soon" when its due date is at most this many days away.
 REMINDER_DUE_SOON_DAYS = env.int("REMINDER_DUE_SOON_DAYS", default=14)
+
+# --- Reminders (tracker/policy.py says what each one means) ----------------------------------
+REMINDER_LEAD_DAYS = [int(days) for days in env.list("REMINDER_LEAD_DAYS", default=[14, 7, 1])]
+REMINDER_OVERDUE_EVERY_DAYS = env.int("REMINDER_OVERDUE_EVERY_DAYS", default=7)
+REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=14)
+# The daily sweep runs at this hour, local time (TIME_ZONE).
+REMINDER_SEND_HOUR = env.int("REMINDER_SEND_HOUR", default=9)
+# Public-holiday calendar of the working days (python-holidays country and subdivision codes).
+REMINDER_HOLIDAY_COUNTRY = env.str("REMINDER_HOLIDAY_COUNTRY", default="CN")
+REMINDER_HOLIDAY_SUBDIVISION = env.str("REMINDER_HOLIDAY_SUBDIVISION", default="") or None
+# A sender holds the rows it claimed this long; a later sweep reclaims them after a crash.
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=15 * 60)
+# Sending is retried with exponential backoff this many times before a row is marked failed.
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
+CELERY_BEAT_SCHEDULE = {
+    # Daily, in TIME_ZONE. Running it more often, or from a second beat, plans nothing twice.
+    "sweep-reminders": {
+        "task": "tracker.sweep_reminders",
+        "schedule": crontab(hour=REMINDER_SEND_HOUR, minute=0),
+    },
+    # Picks up reminders left pending by a broker outage, a failed send or a dead worker.
+    "dispatch-reminders": {"task": "tracker.dispatch_reminders", "schedule": 5 * 60.0},
+}
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

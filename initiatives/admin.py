@@ -33,6 +33,7 @@ from initiatives.models import (
     Tag,
 )
 from initiatives.tokens import token_issue, token_revoke
+from tracker.services import reminder_send_now
 
 
 @admin.register(Agency)
@@ -186,6 +187,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
     date_hierarchy = "due_date"
     autocomplete_fields = ["initiative", "owner"]
     readonly_fields = ["baseline_due_date", "due_date_reason", "version"]
+    actions = ["send_reminder_now"]
     fields = [
         "initiative",
         "title",
@@ -199,6 +201,14 @@ class MilestoneAdmin(SimpleHistoryAdmin):
         "completed_on",
         "version",
     ]
+
+    @admin.action(description="Send a reminder now (once a day at most)")
+    def send_reminder_now(self, request: HttpRequest, queryset: Any) -> None:
+        queued = sum(
+            reminder_send_now(milestone=milestone)
+            for milestone in queryset.select_related("initiative__owner_agency", "owner")
+        )
+        messages.success(request, f"{queued} reminders queued.")
 
 
 class ProgressUpdateForm(forms.ModelForm):

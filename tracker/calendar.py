@@ -15,6 +15,7 @@ from django.conf import settings
 from icalendar import Calendar, Event
 
 from initiatives.models import Milestone
+from tracker.links import milestone_admin_url
 
 PRODID = "-//Initiative Tracker//Milestone deadlines//EN"
 
@@ -44,7 +45,7 @@ def milestone_event(milestone: Milestone, due_date: datetime.date) -> Event:
         lines.append(
             f"Moved from {milestone.baseline_due_date:%Y-%m-%d}: {milestone.due_date_reason}"
         )
-    url = f"{settings.SITE_URL}/admin/initiatives/milestone/{milestone.pk}/change/"
+    url = milestone_admin_url(milestone.pk)
     lines.append(url)
     event.add("description", "\n".join(lines))
     event.add("url", url)

@@ -1,0 +1,400 @@
+"""Planning, dispatching and sending deadline reminders through the ledger (``Reminder``).
+
+- ``reminders_plan`` (the sweep) inserts the ledger rows due today; it is idempotent.
+- ``reminders_dispatch`` hands every recipient with pending rows to a send task, after commit;
+  a broker that is down only leaves the rows pending for the next dispatch.
+- ``reminders_send_batch`` sends one digest per recipient over one SMTP connection, claiming
+  each recipient's rows first (row locks with SKIP LOCKED, and a lease that a later dispatch
+  takes over if this worker dies) and marking them sent right after their own message.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import smtplib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Min, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from initiatives.dates import local_today
+from initiatives.models import InitiativeAgency, Membership, Milestone
+from tracker import policy
+from tracker.links import milestone_admin_url, milestone_api_url
+from tracker.models import Reminder, ReminderSweep
+
+logger = logging.getLogger(__name__)
+
+PLAN_BATCH = 2000
+RECIPIENTS_PER_SEND_TASK = 50
+# Slots whose day passed within this many days are planned again if still missing (a sweep was
+# missed, a milestone was added late); the ledger's unique key ignores the ones already there.
+# Two overdue intervals and a holiday break cover the latest slot of every due date.
+CATCH_UP_DAYS = 2 * 7 + policy.HOLIDAY_MARGIN_DAYS
+MAX_ERROR_LENGTH = 2000
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size`` (itertools.batched arrives only in Python 3.12)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# --- Recipients ---------------------------------------------------------------------------------
+@dataclass
+class AgencyPeople:
+    """The people of each lead agency that reminders can go to, loaded once per batch."""
+
+    editors_and_managers: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    managers: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def load(cls, agency_ids: Iterable[int]) -> AgencyPeople:
+        people = cls()
+        memberships = Membership.objects.filter(
+            agency_id__in=set(agency_ids),
+            role__in=[Membership.Role.EDITOR, Membership.Role.MANAGER],
+            user__is_active=True,
+        ).select_related("user")
+        for membership in memberships.order_by("user_id"):
+            if not membership.user.email:
+                continue
+            people.editors_and_managers[membership.agency_id].append(membership.user)
+            if membership.role == Membership.Role.MANAGER:
+                people.managers[membership.agency_id].append(membership.user)
+        return people
+
+
+def recipients_for(
+    milestone: Milestone,
+    *,
+    escalated: bool,
+    people: AgencyPeople,
+    supervisors: dict[int, list[str]],
+) -> list[tuple[str, Any]]:
+    """(email, user or None) to remind: the owner, else the lead agency's editors and managers,
+    else its contact address; when escalated, also its managers and the supervising agencies."""
+    agency = milestone.initiative.owner_agency
+    found: list[tuple[str, Any]] = []
+    owner = milestone.owner
+    if owner is not None and owner.is_active and owner.email:
+        found.append((owner.email, owner))
+    elif people.editors_and_managers[agency.pk]:
+        found.extend((user.email, user) for user in people.editors_and_managers[agency.pk])
+    elif agency.contact_email:
+        found.append((agency.contact_email, None))
+    if escalated:
+        found.extend((user.email, user) for user in people.managers[agency.pk])
+        found.extend((email, None) for email in supervisors.get(milestone.initiative_id, []))
+    unique: dict[str, tuple[str, Any]] = {}
+    for email, user in found:
+        unique.setdefault(email.strip().lower(), (email.strip(), user))
+    return list(unique.values())
+
+
+def supervising_contacts(initiative_ids: Iterable[int]) -> dict[int, list[str]]:
+    contacts: dict[int, list[str]] = defaultdict(list)
+    roles = InitiativeAgency.objects.filter(
+        initiative_id__in=set(initiative_ids), role=InitiativeAgency.Role.SUPERVISING
+    ).exclude(agency__contact_email="")
+    for initiative_id, email in roles.values_list("initiative_id", "agency__contact_email"):
+        contacts[initiative_id].append(email)
+    return contacts
+
+
+# --- Planning (the sweep) ---------------------------------------------------------------------
+def slots_due(today: datetime.date) -> dict[datetime.date, policy.Slot]:
+    """For each due date that has a reminder due today, that reminder's slot."""
+    if not policy.is_working_day(today):
+        return {}
+    oldest = Milestone.objects.open().aggregate(oldest=Min("due_date"))["oldest"]
+    if oldest is None:
+        return {}
+    window_start = today - datetime.timedelta(days=CATCH_UP_DAYS)
+    found = {}
+    day, last = oldest, policy.latest_due_date_with_a_slot(today)
+    while day <= last:
+        slot = policy.most_urgent_slot(day, today)
+        if slot is not None and slot.send_on >= window_start:
+            found[day] = slot
+        day += datetime.timedelta(days=1)
+    return found
+
+
+def planned_reminders(today: datetime.date) -> Iterator[list[Reminder]]:
+    """The ledger rows due today, in batches (unsaved; some may be in the ledger already)."""
+    slots = slots_due(today)
+    if not slots:
+        return
+    milestones = (
+        Milestone.objects.open()
+        .filter(due_date__in=list(slots))
+        .select_related("initiative__owner_agency", "owner")
+        .order_by("id")
+    )
+    for batch in batched(milestones.iterator(chunk_size=PLAN_BATCH), PLAN_BATCH):
+        people = AgencyPeople.load(m.initiative.owner_agency_id for m in batch)
+        escalated = [m.initiative_id for m in batch if slots[m.due_date].escalated]
+        supervisors = supervising_contacts(escalated)
+        rows = []
+        for milestone in batch:
+            slot = slots[milestone.due_date]
+            for email, user in recipients_for(
+                milestone, escalated=slot.escalated, people=people, supervisors=supervisors
+            ):
+                rows.append(
+                    Reminder(
+                        milestone=milestone,
+                        recipient=email,
+                        recipient_user=user,
+                        slot=slot.name,
+                        due_date=milestone.due_date,
+                        level=slot.level,
+                        escalated=slot.escalated,
+                        planned_on=today,
+                    )
+                )
+        yield rows
+
+
+def reminders_plan(*, today: datetime.date) -> int:
+    """Insert the reminders due today into the ledger; returns how many were new.
+
+    Running it again, or twice at once, adds nothing: the ledger's unique key ignores rows it
+    already has (``bulk_create`` then returns no keys, so the count is read back).
+    """
+    planned_today = Reminder.objects.filter(planned_on=today)
+    before = planned_today.count()
+    for rows in planned_reminders(today):
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=PLAN_BATCH)
+    return planned_today.count() - before
+
+
+# --- Dispatching --------------------------------------------------------------------------------
+def _claimable(now: datetime.datetime) -> Q:
+    return Q(status=Reminder.Status.PENDING) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+
+
+def recipients_with_pending_reminders() -> list[str]:
+    rows = Reminder.objects.filter(_claimable(timezone.now()))
+    return list(rows.values_list("recipient", flat=True).distinct().order_by("recipient"))
+
+
+def reminders_dispatch() -> int:
+    """Queue a send task per batch of recipients with pending reminders, once committed.
+
+    Returns the number of recipients queued. A broker error is logged, not raised: the rows
+    stay pending and the next dispatch (every few minutes) queues them again.
+    """
+    from tracker.tasks import send_reminder_batch
+
+    recipients = recipients_with_pending_reminders()
+
+    def enqueue() -> None:
+        try:
+            for chunk in batched(recipients, RECIPIENTS_PER_SEND_TASK):
+                send_reminder_batch.delay(list(chunk))
+        except BrokerError:
+            logger.exception("Broker unreachable; reminders stay pending until the next dispatch")
+
+    transaction.on_commit(enqueue)
+    return len(recipients)
+
+
+def reminders_sweep(*, today: datetime.date | None = None) -> tuple[int, int]:
+    """The daily job: plan today's reminders, then queue everything pending; kept on record."""
+    sweep = ReminderSweep.objects.create(planned_on=today or local_today())
+    sweep.planned = reminders_plan(today=sweep.planned_on)
+    sweep.finished_at = timezone.now()
+    sweep.save(update_fields=["planned", "finished_at"])
+    return sweep.planned, reminders_dispatch()
+
+
+# --- Sending ------------------------------------------------------------------------------------
+def message_id_for(rows: list[Reminder]) -> str:
+    """The same rows always make the same Message-ID, so a resent digest is recognisable."""
+    key = ",".join(str(row.pk) for row in sorted(rows, key=lambda row: row.pk))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return f"<reminders-{digest}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}>"
+
+
+def digest_message(recipient: str, rows: list[Reminder], today: datetime.date) -> Any:
+    by_initiative: dict[int, dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: (r.milestone.due_date or r.due_date, r.milestone_id)):
+        initiative = row.milestone.initiative
+        group = by_initiative.setdefault(initiative.pk, {"initiative": initiative, "reminders": []})
+        group["reminders"].append(
+            {
+                "row": row,
+                "milestone": row.milestone,
+                "days_left": (row.due_date - today).days,
+                "admin_url": milestone_admin_url(row.milestone_id),
+                "api_url": milestone_api_url(row.milestone_id),
+            }
+        )
+    counts = {level: sum(row.level == level for row in rows) for level in Reminder.Level.values}
+    context = {
+        "recipient": recipient,
+        "today": today,
+        "groups": list(by_initiative.values()),
+        "counts": counts,
+        "site_url": settings.SITE_URL,
+    }
+    subject = render_to_string("tracker/email/digest_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("tracker/email/digest.txt", context),
+        to=[recipient],
+        headers={"Message-ID": message_id_for(rows)},
+    )
+    message.attach_alternative(render_to_string("tracker/email/digest.html", context), "text/html")
+    return message
+
+
+def _claim(recipient: str, now: datetime.datetime) -> list[Reminder]:
+    """Take the recipient's pending rows for one lease; rows another sender holds are skipped."""
+    with transaction.atomic():
+        rows = list(
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(_claimable(now), recipient=recipient)
+            .select_related("milestone__initiative__owner_agency")
+            .order_by("id")
+        )
+        lease = now + datetime.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+        Reminder.objects.filter(pk__in=[row.pk for row in rows]).update(claimed_until=lease)
+    return rows
+
+
+@dataclass
+class SendOutcome:
+    sent: list[str] = field(default_factory=list)  # recipients whose digest went out
+    failed: list[str] = field(default_factory=list)  # recipients to try again
+    skipped: int = 0  # rows whose milestone was done, cancelled or moved by then
+
+
+def _still_due(row: Reminder) -> bool:
+    milestone = row.milestone
+    manual = row.slot.startswith("manual-")
+    return milestone.status in Milestone.OPEN_STATUSES and (
+        manual or milestone.due_date == row.due_date
+    )
+
+
+def reminders_send_batch(
+    recipients: list[str], *, today: datetime.date | None = None
+) -> SendOutcome:
+    """Send each recipient one digest of their pending reminders, over one SMTP connection."""
+    today = today or local_today()
+    outcome = SendOutcome()
+    connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    try:
+        for recipient in recipients:
+            now = timezone.now()
+            rows = _claim(recipient, now)
+            live = [row for row in rows if _still_due(row)]
+            stale = [row.pk for row in rows if row not in live]
+            if stale:
+                Reminder.objects.filter(pk__in=stale).update(
+                    status=Reminder.Status.SKIPPED, claimed_until=None
+                )
+                outcome.skipped += len(stale)
+            if not live:
+                continue
+            message = digest_message(recipient, live, today)
+            ids = [row.pk for row in live]
+            try:
+                connection.send_messages([message])
+            except (smtplib.SMTPException, OSError) as error:
+                _record_failure(ids, error)
+                outcome.failed.append(recipient)
+                connection.close()  # the next message opens a fresh connection
+                continue
+            # Marked right after its own message: a crash from here on is the one window in
+            # which a digest can go out twice.
+            Reminder.objects.filter(pk__in=ids).update(
+                status=Reminder.Status.SENT,
+                sent_at=timezone.now(),
+                message_id=message.extra_headers["Message-ID"],
+                attempts=F("attempts") + 1,
+                claimed_until=None,
+                last_error="",
+            )
+            outcome.sent.append(recipient)
+    finally:
+        connection.close()
+    return outcome
+
+
+def _record_failure(ids: list[int], error: Exception) -> None:
+    logger.warning("Sending reminders %s failed: %s", ids, error)
+    Reminder.objects.filter(pk__in=ids).update(
+        attempts=F("attempts") + 1,
+        last_error=f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH],
+        claimed_until=None,
+    )
+    Reminder.objects.filter(pk__in=ids, attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+        status=Reminder.Status.FAILED
+    )
+
+
+# --- Staff actions ------------------------------------------------------------------------------
+def reminder_send_now(*, milestone: Milestone, today: datetime.date | None = None) -> int:
+    """Queue one reminder about ``milestone`` to its recipients now, through the ledger.
+
+    At most one a day per recipient: the slot is the day, so pressing twice sends once.
+    """
+    today = today or local_today()
+    if milestone.status not in Milestone.OPEN_STATUSES:
+        return 0
+    due = milestone.due_date
+    level = (
+        Reminder.Level.NOTICE
+        if due is None or due > today
+        else Reminder.Level.WARNING
+        if due == today
+        else Reminder.Level.OVERDUE
+    )
+    people = AgencyPeople.load([milestone.initiative.owner_agency_id])
+    rows = [
+        Reminder(
+            milestone=milestone,
+            recipient=email,
+            recipient_user=user,
+            slot=f"manual-{today:%Y%m%d}",
+            due_date=due or today,
+            level=level,
+            planned_on=today,
+        )
+        for email, user in recipients_for(milestone, escalated=False, people=people, supervisors={})
+    ]
+    with transaction.atomic():
+        before = Reminder.objects.filter(milestone=milestone).count()
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+        added = Reminder.objects.filter(milestone=milestone).count() - before
+        reminders_dispatch()
+    return added
+
+
+def reminders_retry_failed(*, reminders: Any) -> int:
+    """Put failed rows back in the outbox, with a fresh count of attempts."""
+    with transaction.atomic():
+        count: int = reminders.filter(status=Reminder.Status.FAILED).update(
+            status=Reminder.Status.PENDING, attempts=0, claimed_until=None
+        )
+        reminders_dispatch()
+    return count
