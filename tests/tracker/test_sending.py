@@ -1,0 +1,175 @@
+"""Sending digests to a real SMTP server on loopback: one per recipient, each reminder once,
+failures retried, closed milestones skipped."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from initiatives import services as domain
+from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, UserFactory
+from tests.tracker.conftest import Sink, SmtpServer
+from tracker.models import Reminder
+from tracker.services import (
+    recipients_with_pending_reminders,
+    reminder_send_now,
+    reminders_plan,
+    reminders_send_batch,
+)
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+TODAY = D(2024, 6, 19)
+
+
+@pytest.fixture
+def people() -> dict[str, Any]:
+    return {
+        "ann": UserFactory(username="ann", email="ann@example.org"),
+        "bob": UserFactory(username="bob", email="bob@example.org"),
+    }
+
+
+def milestone(owner: Any, due: datetime.date, title: str, initiative: Any = None) -> Any:
+    return MilestoneFactory(
+        initiative=initiative or InitiativeFactory(owner_agency=AgencyFactory()),
+        owner=owner,
+        due_date=due,
+        baseline_due_date=due,
+        title=title,
+    )
+
+
+def send_all() -> Any:
+    return reminders_send_batch(recipients_with_pending_reminders(), today=TODAY)
+
+
+def test_one_digest_per_recipient_grouped_by_initiative(sink: Sink, people: dict[str, Any]) -> None:
+    # given two of Ann's milestones on one initiative, one on another, and one of Bob's
+    programme = InitiativeFactory(title="Light Chasing Action", owner_agency=AgencyFactory())
+    milestone(people["ann"], D(2024, 6, 18), "Pilot cities chosen", programme)
+    milestone(people["ann"], D(2024, 6, 26), "Standards drafted", programme)
+    milestone(people["ann"], TODAY, "6G call opens")
+    milestone(people["bob"], D(2024, 7, 3), "Cluster list")
+    reminders_plan(today=TODAY)
+    # when
+    outcome = send_all()
+    # then
+    assert sorted(outcome.sent) == ["ann@example.org", "bob@example.org"]
+    assert len(sink.messages) == 2
+    (ann,) = sink.to("ann@example.org")
+    assert "1 overdue, 1 due today, 1 coming up" in ann["Subject"]
+    text = ann.get_body(("plain",)).get_content()
+    html = ann.get_body(("html",)).get_content()
+    assert text.index("Light Chasing Action") < text.index("Pilot cities chosen")
+    assert text.index("Pilot cities chosen") < text.index("Standards drafted")
+    assert "1 day overdue" in text
+    assert "in 7 days" in text
+    assert "/admin/initiatives/milestone/" in text
+    assert "/api/v1/milestones/" in text
+    assert "Light Chasing Action" in html
+    assert "Cluster list" in sink.to("bob@example.org")[0].get_body(("plain",)).get_content()
+    rows = Reminder.objects.filter(recipient="ann@example.org")
+    assert {row.status for row in rows} == {"sent"}
+    assert {row.message_id for row in rows} == {ann["Message-ID"]}
+
+
+def test_sending_again_sends_nothing(sink: Sink, people: dict[str, Any]) -> None:
+    milestone(people["ann"], TODAY, "Due today")
+    reminders_plan(today=TODAY)
+    send_all()
+    reminders_plan(today=TODAY)
+    outcome = send_all()
+    assert outcome.sent == []
+    assert len(sink.messages) == 1
+
+
+def test_a_milestone_done_by_sending_time_is_skipped(sink: Sink, people: dict[str, Any]) -> None:
+    row = milestone(people["ann"], TODAY, "Done in time")
+    reminders_plan(today=TODAY)
+    domain.milestone_complete(milestone=row, actor=None)
+    outcome = send_all()
+    assert (outcome.sent, outcome.skipped) == ([], 1)
+    assert sink.messages == []
+    assert Reminder.objects.get().status == "skipped"
+
+
+def test_smtp_refusing_then_accepting_delivers_exactly_once(
+    sink: Sink, people: dict[str, Any]
+) -> None:
+    # given a server that answers 451 to the first two attempts
+    milestone(people["ann"], TODAY, "Due today")
+    reminders_plan(today=TODAY)
+    sink.refuse = 2
+    # when the sender tries three times
+    outcomes = [send_all() for _ in range(3)]
+    # then the first two are recorded as failures, the third delivers, once
+    assert [o.failed for o in outcomes] == [["ann@example.org"], ["ann@example.org"], []]
+    assert len(sink.messages) == 1
+    row = Reminder.objects.get()
+    assert (row.status, row.attempts, row.last_error) == ("sent", 3, "")
+
+
+def test_smtp_down_leaves_reminders_pending_then_they_go(
+    smtp: SmtpServer, people: dict[str, Any]
+) -> None:
+    milestone(people["ann"], TODAY, "Due today")
+    reminders_plan(today=TODAY)
+    smtp.stop()
+    assert send_all().failed == ["ann@example.org"]
+    row = Reminder.objects.get()
+    assert (row.status, row.attempts, row.claimed_until) == ("pending", 1, None)
+    assert row.last_error.startswith("ConnectionRefusedError")
+    smtp.start()
+    assert send_all().sent == ["ann@example.org"]
+    assert len(smtp.sink.messages) == 1
+
+
+def test_giving_up_after_the_last_attempt(
+    sink: Sink, people: dict[str, Any], settings: Any
+) -> None:
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    milestone(people["ann"], TODAY, "Due today")
+    reminders_plan(today=TODAY)
+    sink.refuse = 5
+    send_all()
+    send_all()
+    assert Reminder.objects.get().status == "failed"
+    assert send_all().sent == []  # failed rows wait for a person to retry them
+
+
+def test_message_id_is_stable_for_the_same_reminders(sink: Sink, people: dict[str, Any]) -> None:
+    milestone(people["ann"], TODAY, "Due today")
+    reminders_plan(today=TODAY)
+    sink.refuse = 1
+    send_all()
+    send_all()
+    (message,) = sink.messages
+    assert message["Message-ID"] == Reminder.objects.get().message_id
+
+
+def test_send_now_goes_through_the_ledger_once_a_day(sink: Sink, people: dict[str, Any]) -> None:
+    row = milestone(people["ann"], D(2024, 8, 1), "Far away")
+    assert reminder_send_now(milestone=row, today=TODAY) == 1
+    assert reminder_send_now(milestone=row, today=TODAY) == 0
+    send_all()
+    assert len(sink.messages) == 1
+    assert Reminder.objects.get().slot == "manual-20240619"
+
+
+def test_send_reminders_command_runs_in_process(sink: Sink, people: dict[str, Any]) -> None:
+    milestone(people["ann"], TODAY, "Due today")
+    dry = StringIO()
+    call_command("send_reminders", "--dry-run", "--today", "2024-06-19", stdout=dry)
+    assert "would plan warning (due) to ann@example.org" in dry.getvalue()
+    assert not Reminder.objects.exists()
+    assert sink.messages == []
+    out = StringIO()
+    call_command("send_reminders", "--today", "2024-06-19", stdout=out)
+    assert "sent digest to ann@example.org" in out.getvalue()
+    assert "1 planned, 1 digests sent" in out.getvalue()
+    assert len(sink.messages) == 1
