@@ -28,12 +28,19 @@ class Sink:
                 self.refuse -= 1
                 return "451 4.3.0 Try again later"
             self.messages.append(
-                email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[arg-type]
+                email.message_from_bytes(envelope.content, policy=email.policy.default)
             )
         return "250 OK"
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages if address in m["To"]]
+
+
+def body(message: email.message.EmailMessage, kind: str = "plain") -> str:
+    """The text or HTML body of a received message."""
+    part = message.get_body((kind,))
+    assert part is not None, f"no {kind} part"
+    return str(part.get_content())
 
 
 def free_port() -> int:

@@ -13,7 +13,7 @@ from celery.contrib.testing.worker import start_worker
 
 from config import celery_app
 from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, UserFactory
-from tests.tracker.conftest import Sink
+from tests.tracker.conftest import Sink, body
 from tracker.models import Reminder
 from tracker.services import reminders_sweep
 
@@ -69,7 +69,7 @@ def test_sweep_to_inbox_exactly_once(worker_on_redis: Any, sink: Sink) -> None:
     reminders_sweep(today=TODAY)
     time.sleep(1)
     # then each person has exactly one digest, with all of their milestones
-    assert sorted(m["To"] for m in sink.messages) == sorted(p.email for p in people)
-    digest = sink.to("person0@example.org")[0].get_body(("plain",)).get_content()
+    assert sorted(str(m["To"]) for m in sink.messages) == sorted(str(p.email) for p in people)
+    digest = body(sink.to("person0@example.org")[0])
     assert digest.count("  - [") == 2
     wait_for(lambda: set(Reminder.objects.values_list("status", flat=True)) == {"sent"})

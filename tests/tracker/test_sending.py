@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from initiatives import services as domain
 from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, UserFactory
-from tests.tracker.conftest import Sink, SmtpServer
+from tests.tracker.conftest import Sink, SmtpServer, body
 from tracker.models import Reminder
 from tracker.services import (
     recipients_with_pending_reminders,
@@ -63,8 +63,8 @@ def test_one_digest_per_recipient_grouped_by_initiative(sink: Sink, people: dict
     assert len(sink.messages) == 2
     (ann,) = sink.to("ann@example.org")
     assert "1 overdue, 1 due today, 1 coming up" in ann["Subject"]
-    text = ann.get_body(("plain",)).get_content()
-    html = ann.get_body(("html",)).get_content()
+    text = body(ann)
+    html = body(ann, "html")
     assert text.index("Light Chasing Action") < text.index("Pilot cities chosen")
     assert text.index("Pilot cities chosen") < text.index("Standards drafted")
     assert "1 day overdue" in text
@@ -72,7 +72,7 @@ def test_one_digest_per_recipient_grouped_by_initiative(sink: Sink, people: dict
     assert "/admin/initiatives/milestone/" in text
     assert "/api/v1/milestones/" in text
     assert "Light Chasing Action" in html
-    assert "Cluster list" in sink.to("bob@example.org")[0].get_body(("plain",)).get_content()
+    assert "Cluster list" in body(sink.to("bob@example.org")[0])
     rows = Reminder.objects.filter(recipient="ann@example.org")
     assert {row.status for row in rows} == {"sent"}
     assert {row.message_id for row in rows} == {ann["Message-ID"]}
