@@ -1,0 +1,93 @@
+"""The ledger in the admin, the milestone admin's "send reminder now", and the beat schedule."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from celery.schedules import crontab
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from config import celery_app
+from tests.factories import MilestoneFactory, UserFactory
+from tracker.models import Reminder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def root(client: Client) -> Client:
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def reminder(**fields: Any) -> Reminder:
+    milestone = MilestoneFactory()
+    defaults = {
+        "milestone": milestone,
+        "recipient": "ann@example.org",
+        "slot": "due",
+        "due_date": milestone.due_date,
+        "level": "warning",
+        "planned_on": datetime.date(2024, 6, 19),
+    }
+    return Reminder.objects.create(**(defaults | fields))
+
+
+def test_ledger_is_listed_searchable_and_read_only(root: Client) -> None:
+    row = reminder(status="failed", attempts=8, last_error="SMTPServerDisconnected")
+    page = root.get(reverse("admin:tracker_reminder_changelist"), {"q": "ann@example"})
+    assert page.status_code == 200
+    assert "ann@example.org" in page.content.decode()
+    change = root.get(reverse("admin:tracker_reminder_change", args=[row.pk]))
+    assert "SMTPServerDisconnected" in change.content.decode()
+    assert root.post(reverse("admin:tracker_reminder_change", args=[row.pk]), {}).status_code == 403
+
+
+def test_retry_failed_puts_rows_back_in_the_outbox(root: Client) -> None:
+    failed, sent = (
+        reminder(status="failed", attempts=8),
+        reminder(recipient="bob@example.org", status="sent", sent_at="2024-06-19T01:00Z"),
+    )
+    root.post(
+        reverse("admin:tracker_reminder_changelist"),
+        {"action": "retry_failed", "_selected_action": [failed.pk, sent.pk]},
+    )
+    failed.refresh_from_db()
+    sent.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("pending", 0)
+    assert sent.status == "sent"
+
+
+def test_staff_without_superuser_do_not_see_the_ledger(client: Client) -> None:
+    client.force_login(UserFactory(username="staff", is_staff=True))
+    assert client.get(reverse("admin:tracker_reminder_changelist")).status_code == 403
+
+
+def test_send_reminder_now_from_the_milestone_admin(root: Client) -> None:
+    owner = UserFactory(email="owner@example.org")
+    milestone = MilestoneFactory(owner=owner)
+    for _ in range(2):
+        root.post(
+            reverse("admin:initiatives_milestone_changelist"),
+            {"action": "send_reminder_now", "_selected_action": [milestone.pk]},
+        )
+    (row,) = Reminder.objects.all()
+    assert (row.recipient, row.slot.startswith("manual-")) == ("owner@example.org", True)
+
+
+def test_beat_runs_the_sweep_daily_at_the_send_hour_and_dispatches_often() -> None:
+    schedule = celery_app.conf.beat_schedule
+    sweep = schedule["sweep-reminders"]
+    assert sweep["task"] == "tracker.sweep_reminders"
+    assert sweep["schedule"] == crontab(hour=settings.REMINDER_SEND_HOUR, minute=0)
+    assert celery_app.conf.timezone == settings.TIME_ZONE
+    assert schedule["dispatch-reminders"]["schedule"] <= 15 * 60
+    assert {
+        "tracker.sweep_reminders",
+        "tracker.dispatch_reminders",
+        "tracker.send_reminder_batch",
+    } <= set(celery_app.tasks)
