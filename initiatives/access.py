@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from initiatives.models import Membership
+from initiatives.models import Indicator, IndicatorReading, Initiative, Membership
 
 EDITING_ROLES = (Membership.Role.EDITOR, Membership.Role.MANAGER)
 
@@ -29,8 +29,30 @@ def agencies_editable_by(user: Any) -> set[int]:
     return cached
 
 
+def agencies_of(user: Any) -> set[int]:
+    """Ids of the agencies ``user`` belongs to in any role (their admin sees these)."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_member_agency_ids", None)
+    if cached is None:
+        cached = set(Membership.objects.filter(user=user).values_list("agency_id", flat=True))
+        user._member_agency_ids = cached
+    return cached
+
+
 def can_edit_agency_work(user: Any, agency_id: int | None) -> bool:
     """May ``user`` change initiatives led by this agency (and their milestones, updates...)?"""
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or agency_id in agencies_editable_by(user)
+
+
+def lead_agency_id(obj: Any) -> int | None:
+    """The lead agency of the initiative an object belongs to (saved or not)."""
+    if isinstance(obj, Initiative):
+        return obj.owner_agency_id
+    if isinstance(obj, IndicatorReading):
+        return obj.indicator.initiative.owner_agency_id
+    if isinstance(obj, Indicator) or hasattr(obj, "initiative_id"):
+        return obj.initiative.owner_agency_id
+    raise TypeError(f"{type(obj).__name__} belongs to no initiative")

@@ -1,9 +1,11 @@
-"""The staff admin for the domain.
+"""The staff admin: the delivery office's whole interface.
 
-Changes made here go through the same model rules and services as the API: ModelForms validate
-the database constraints before saving, the due-date rule lives on ``Milestone``, and progress
-updates are posted through ``initiatives.services``. Initiative and milestone changes are kept in
-the audit history (the "History" button on each).
+Each staff user sees the work of the agencies they belong to: editors and managers change it,
+viewers read it, superusers see and change everything (``initiatives.access`` decides; a new
+staff user needs nothing but a membership). Changes go through the same rules and services as
+the API: ModelForms validate the database constraints, the due-date rule lives on ``Milestone``,
+progress updates and completions are posted through ``initiatives.services``, and initiative and
+milestone changes land in the audit history (the "History" button on each).
 """
 
 from __future__ import annotations
@@ -13,11 +15,23 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives import services
+from initiatives.access import (
+    agencies_editable_by,
+    agencies_of,
+    can_edit_agency_work,
+    lead_agency_id,
+)
 from initiatives.models import (
     AccessToken,
     Agency,
@@ -25,6 +39,7 @@ from initiatives.models import (
     IndicatorReading,
     Initiative,
     InitiativeAgency,
+    InitiativeQuerySet,
     InitiativeSource,
     Membership,
     Milestone,
@@ -35,19 +50,154 @@ from initiatives.models import (
 from initiatives.tokens import token_issue, token_revoke
 from tracker.services import reminder_send_now
 
+User = get_user_model()
 
+CONFIDENCE_COLOURS = {
+    "green": "#2e7d32",
+    "amber_green": "#7cb342",
+    "amber": "#f9a825",
+    "amber_red": "#ef6c00",
+    "red": "#c62828",
+    "not_assessed": "#9e9e9e",
+}
+DUE_STATUS_COLOURS = {
+    "overdue": "#c62828",
+    "due_soon": "#f9a825",
+    "upcoming": "#2e7d32",
+    "no_date": "#9e9e9e",
+    "done": "#1565c0",
+    "cancelled": "#757575",
+}
+
+
+def badge(text: str, colour: str) -> str:
+    return format_html(
+        '<span style="padding:2px 8px;border-radius:9px;color:#fff;background:{};'
+        'white-space:nowrap">{}</span>',
+        colour,
+        text,
+    )
+
+
+def is_autocomplete(request: HttpRequest) -> bool:
+    return request.path.endswith("/autocomplete/")
+
+
+# --- Scoping ------------------------------------------------------------------------------------
+class AgencyScoped:
+    """Admin permissions and querysets from memberships, for rows that belong to an initiative.
+
+    ``agency_field`` is the lookup from the model to its initiative's lead agency.
+    """
+
+    agency_field: str
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.agency_field}__in": agencies_of(request.user)})
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or bool(agencies_of(request.user))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return bool(agencies_of(request.user))
+        return lead_agency_id(obj) in agencies_of(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None:  # an inline: the parent decides
+            return can_edit_agency_work(request.user, lead_agency_id(obj))
+        return request.user.is_superuser or bool(agencies_editable_by(request.user))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return request.user.is_superuser or bool(agencies_editable_by(request.user))
+        return can_edit_agency_work(request.user, lead_agency_id(obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if not request.user.is_superuser:
+            editable = agencies_editable_by(request.user)
+            limits = {
+                "initiative": Initiative.objects.led_by(editable),
+                "indicator": Indicator.objects.filter(initiative__owner_agency_id__in=editable),
+                "owner_agency": Agency.objects.filter(pk__in=editable),
+                "parent": Initiative.objects.led_by(agencies_of(request.user)),
+                "superseded_by": Initiative.objects.led_by(agencies_of(request.user)),
+                "owner": User.objects.filter(
+                    is_active=True, memberships__agency_id__in=editable
+                ).distinct(),
+            }
+            if db_field.name in limits:
+                kwargs["queryset"] = limits[db_field.name]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        results, may_have_duplicates = super().get_search_results(  # type: ignore[misc]
+            request, queryset, search_term
+        )
+        if is_autocomplete(request) and not request.user.is_superuser:
+            # An autocomplete offers what this user may link to: their own agencies' rows.
+            editable = agencies_editable_by(request.user)
+            results = results.filter(**{f"{self.agency_field}__in": editable})
+        return results, may_have_duplicates
+
+
+class ReadableByMembers:
+    """Reference data (agencies, sources, tags) every member reads; superusers change."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or bool(agencies_of(request.user))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser or bool(agencies_of(request.user))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
+class SuperusersOnly:
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
+# --- Reference data -----------------------------------------------------------------------------
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(ReadableByMembers, admin.ModelAdmin):
     list_display = ["short_name", "name", "name_zh", "kind", "parent", "contact_email"]
     list_filter = ["kind"]
     list_select_related = ["parent"]
     search_fields = ["short_name", "name", "name_zh"]
     prepopulated_fields = {"slug": ["short_name"]}
     autocomplete_fields = ["parent"]
+    ordering = ["short_name"]
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        lead_field = request.GET.get("field_name") == "owner_agency"
+        if is_autocomplete(request) and lead_field and not request.user.is_superuser:
+            # Staff may make only their own agencies lead; any agency may support.
+            results = results.filter(pk__in=agencies_editable_by(request.user))
+        return results, duplicates
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SuperusersOnly, admin.ModelAdmin):
     list_display = ["user", "agency", "role"]
     list_filter = ["role", "agency"]
     list_select_related = ["user", "agency"]
@@ -56,7 +206,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ReadableByMembers, admin.ModelAdmin):
     list_display = ["title", "publisher", "kind", "published_on"]
     list_filter = ["kind"]
     search_fields = ["title", "publisher", "description"]
@@ -64,12 +214,33 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ReadableByMembers, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    """Users: superusers manage them; staff see their agencies' people (to pick owners)."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(memberships__agency_id__in=agencies_of(request.user)).distinct()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser or bool(agencies_editable_by(request.user))
+
+
+# --- Initiatives --------------------------------------------------------------------------------
 class MilestoneForm(forms.ModelForm):
     """A milestone form that applies the due-date rule: baseline once, a reason for each move."""
 
@@ -105,10 +276,16 @@ class MilestoneForm(forms.ModelForm):
                 )
             except ValidationError as error:
                 self.add_error("move_reason", error.message_dict["due_date_reason"])
+            if cleaned["due_date"] != previous and cleaned.get("move_reason"):
+                milestone._change_reason = cleaned["move_reason"]  # kept with the history row
         return cleaned
 
 
-class MilestoneInline(admin.TabularInline):
+class ScopedInline(AgencyScoped):
+    agency_field = "initiative__owner_agency"
+
+
+class MilestoneInline(ScopedInline, admin.TabularInline):
     model = Milestone
     form = MilestoneForm
     fields = ["title", "due_date", "move_reason", "owner", "status", "completed_on"]
@@ -117,54 +294,91 @@ class MilestoneInline(admin.TabularInline):
     show_change_link = True
 
 
-class InitiativeAgencyInline(admin.TabularInline):
+class InitiativeAgencyInline(ScopedInline, admin.TabularInline):
     model = InitiativeAgency
     extra = 0
     autocomplete_fields = ["agency"]
 
 
-class InitiativeSourceInline(admin.StackedInline):
+class InitiativeSourceInline(ScopedInline, admin.StackedInline):
     model = InitiativeSource
     extra = 0
     autocomplete_fields = ["source"]
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(ScopedInline, admin.TabularInline):
     model = Indicator
     fields = ["name", "unit", "direction", "kind", "target_value", "target_date"]
     extra = 0
     show_change_link = True
 
 
-class ProgressUpdateInline(admin.TabularInline):
-    """The timeline, read-only: updates are posted, never edited."""
+class ProgressUpdateInline(ScopedInline, admin.TabularInline):
+    """The timeline: posted updates read-only, and one empty row to post a new one."""
 
     model = ProgressUpdate
     fields = ["posted_at", "author", "body", "status", "confidence", "progress"]
-    readonly_fields = ["posted_at", "author", "body", "status", "confidence", "progress"]
-    extra = 0
+    readonly_fields = ["posted_at", "author"]
+    extra = 1
     can_delete = False
+    verbose_name = "progress update"
+    verbose_name_plural = "progress updates (newest first; post a new one in the empty row)"
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # posted updates are never edited
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("author")
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = "deadlines"
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("overdue", "Has overdue milestones"), ("30d", "Milestones due within 30 days")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() == "overdue":
+            return queryset.filter(pk__in=Milestone.objects.overdue().values("initiative_id"))
+        if self.value() == "30d":
+            return queryset.filter(pk__in=Milestone.objects.due_within(30).values("initiative_id"))
+        return queryset
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "owner_agency", "status", "confidence", "progress", "target_date"]
-    list_filter = ["status", "confidence", "owner_agency", "theme"]
+class InitiativeAdmin(AgencyScoped, SimpleHistoryAdmin):
+    agency_field = "owner_agency"
+    list_display = [
+        "title",
+        "owner_agency",
+        "status",
+        "confidence_badge",
+        "progress_percent",
+        "next_due",
+        "overdue",
+    ]
+    list_filter = [
+        "status",
+        "confidence",
+        ("owner_agency", admin.RelatedOnlyFieldListFilter),
+        "theme",
+        DueFilter,
+    ]
     list_select_related = ["owner_agency"]
     search_fields = ["title", "summary", "owner_agency__short_name", "owner_agency__name"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["owner_agency", "parent", "superseded_by"]
     filter_horizontal = ["tags"]
     readonly_fields = ["version", "created_at", "updated_at"]
+    ordering = ["id"]
+    show_full_result_count = False
     inlines = [
-        InitiativeAgencyInline,
+        ProgressUpdateInline,
         MilestoneInline,
+        InitiativeAgencyInline,
         IndicatorInline,
         InitiativeSourceInline,
-        ProgressUpdateInline,
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "owner_agency", "parent", "theme", "tags"]}),
@@ -176,18 +390,95 @@ class InitiativeAdmin(SimpleHistoryAdmin):
         ("Notes", {"fields": ["notes", "version", "created_at", "updated_at"]}),
     ]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: InitiativeQuerySet = super().get_queryset(request)  # type: ignore[assignment]
+        return queryset.with_milestone_counts()
+
+    @admin.display(description="confidence", ordering="confidence")
+    def confidence_badge(self, initiative: Initiative) -> str:
+        colour = CONFIDENCE_COLOURS[initiative.confidence]
+        return badge(initiative.get_confidence_display().split(":")[0], colour)
+
+    @admin.display(description="progress", ordering="progress")
+    def progress_percent(self, initiative: Initiative) -> str:
+        return f"{initiative.progress}%"
+
+    @admin.display(description="next due", ordering="next_due_date")
+    def next_due(self, initiative: Any) -> Any:
+        return initiative.next_due_date
+
+    @admin.display(description="overdue", ordering="overdue_milestones")
+    def overdue(self, initiative: Any) -> Any:
+        count = initiative.overdue_milestones
+        return badge(str(count), DUE_STATUS_COLOURS["overdue"]) if count else "—"
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not ProgressUpdate:
+            super().save_formset(request, form, formset, change)
+            return
+        # New timeline entries are posted through the service, which also applies the status,
+        # confidence and progress they set, as the API does.
+        posted = [
+            services.progress_update_post(
+                initiative=Initiative.objects.get(pk=form.instance.pk),
+                author=request.user,
+                body=entry.cleaned_data["body"],
+                status=entry.cleaned_data.get("status") or "",
+                confidence=entry.cleaned_data.get("confidence") or "",
+                progress=entry.cleaned_data.get("progress"),
+            )
+            for entry in formset.extra_forms
+            if entry.has_changed() and entry.is_valid()
+        ]
+        # What the admin's change message reads from a saved formset.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = posted, [], []
+
+
+class DueStatusFilter(admin.SimpleListFilter):
+    title = "due status"
+    parameter_name = "due_status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return Milestone.DueStatus.choices
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in Milestone.DueStatus.values:
+            return queryset.due_status_in([self.value()])
+        return queryset
+
+
+class MoveDueDateForm(forms.Form):
+    due_date = forms.DateField(label="New due date", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(AgencyScoped, SimpleHistoryAdmin):
+    agency_field = "initiative__owner_agency"
     form = MilestoneForm
-    list_display = ["title", "initiative", "due_date", "baseline_due_date", "status", "owner"]
-    list_filter = ["status", "initiative__owner_agency"]
-    list_select_related = ["initiative", "owner"]
+    list_display = [
+        "title",
+        "initiative",
+        "lead_agency",
+        "due_date",
+        "due_status_badge",
+        "days_slipped",
+        "status",
+        "owner",
+    ]
+    list_filter = [
+        DueStatusFilter,
+        ("initiative__owner_agency", admin.RelatedOnlyFieldListFilter),
+        ("owner", admin.RelatedOnlyFieldListFilter),
+        "status",
+    ]
+    list_select_related = ["initiative__owner_agency", "owner"]
     search_fields = ["title", "initiative__title"]
     date_hierarchy = "due_date"
     autocomplete_fields = ["initiative", "owner"]
     readonly_fields = ["baseline_due_date", "due_date_reason", "version"]
-    actions = ["send_reminder_now"]
+    show_full_result_count = False
+    actions = ["mark_done", "send_reminder_now", "move_due_date"]
     fields = [
         "initiative",
         "title",
@@ -202,13 +493,65 @@ class MilestoneAdmin(SimpleHistoryAdmin):
         "version",
     ]
 
-    @admin.action(description="Send a reminder now (once a day at most)")
+    @admin.display(description="lead agency", ordering="initiative__owner_agency__short_name")
+    def lead_agency(self, milestone: Milestone) -> str:
+        return milestone.initiative.owner_agency.short_name
+
+    @admin.display(description="due status")
+    def due_status_badge(self, milestone: Milestone) -> str:
+        status = milestone.due_status
+        return badge(Milestone.DueStatus(status).label, DUE_STATUS_COLOURS[status])
+
+    def _editable(self, request: HttpRequest, queryset: Any) -> Any:
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(initiative__owner_agency_id__in=agencies_editable_by(request.user))
+
+    @admin.action(description="Mark the selected milestones done today", permissions=["change"])
+    def mark_done(self, request: HttpRequest, queryset: Any) -> None:
+        done = 0
+        for milestone in self._editable(request, queryset).filter(
+            status__in=Milestone.OPEN_STATUSES
+        ):
+            services.milestone_complete(milestone=milestone, actor=request.user)
+            done += 1
+        messages.success(request, f"{done} milestones marked done.")
+
+    @admin.action(description="Send a reminder now (once a day at most)", permissions=["change"])
     def send_reminder_now(self, request: HttpRequest, queryset: Any) -> None:
         queued = sum(
             reminder_send_now(milestone=milestone)
-            for milestone in queryset.select_related("initiative__owner_agency", "owner")
+            for milestone in self._editable(request, queryset).select_related(
+                "initiative__owner_agency", "owner"
+            )
         )
         messages.success(request, f"{queued} reminders queued.")
+
+    @admin.action(
+        description="Move the due date of the selected milestones…", permissions=["change"]
+    )
+    def move_due_date(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        milestones = self._editable(request, queryset)
+        form = MoveDueDateForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for milestone in milestones:
+                services.milestone_move_due_date(
+                    milestone=milestone,
+                    due_date=form.cleaned_data["due_date"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            messages.success(request, f"Moved {milestones.count()} due dates.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Move due dates",
+            "form": form,
+            "milestones": milestones,
+            "opts": self.model._meta,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/initiatives/milestone/move_due_date.html", context)
 
 
 class ProgressUpdateForm(forms.ModelForm):
@@ -218,15 +561,18 @@ class ProgressUpdateForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(AgencyScoped, admin.ModelAdmin):
     """Posting goes through the same service as the API; posted updates are never edited."""
 
+    agency_field = "initiative__owner_agency"
     form = ProgressUpdateForm
     list_display = ["initiative", "posted_at", "author", "status", "confidence", "progress"]
     list_filter = ["status", "confidence"]
     list_select_related = ["initiative", "author"]
     search_fields = ["body", "initiative__title"]
     autocomplete_fields = ["initiative"]
+    date_hierarchy = "posted_at"
+    show_full_result_count = False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
@@ -246,7 +592,8 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
         obj.pk = posted.pk
 
 
-class IndicatorReadingInline(admin.TabularInline):
+class IndicatorReadingInline(AgencyScoped, admin.TabularInline):
+    agency_field = "indicator__initiative__owner_agency"
     model = IndicatorReading
     fields = ["observed_on", "qualifier", "value", "source", "excerpt", "speaker"]
     extra = 0
@@ -254,7 +601,8 @@ class IndicatorReadingInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(AgencyScoped, admin.ModelAdmin):
+    agency_field = "initiative__owner_agency"
     list_display = ["name", "initiative", "unit", "direction", "kind", "target_value"]
     list_filter = ["direction", "kind"]
     list_select_related = ["initiative"]
@@ -263,6 +611,18 @@ class IndicatorAdmin(admin.ModelAdmin):
     inlines = [IndicatorReadingInline]
 
 
+@admin.register(IndicatorReading)
+class IndicatorReadingAdmin(AgencyScoped, admin.ModelAdmin):
+    agency_field = "indicator__initiative__owner_agency"
+    list_display = ["indicator", "observed_on", "qualifier", "value", "source"]
+    list_select_related = ["indicator", "source"]
+    search_fields = ["indicator__name", "excerpt"]
+    autocomplete_fields = ["indicator", "source"]
+    date_hierarchy = "observed_on"
+    show_full_result_count = False
+
+
+# --- Tokens -------------------------------------------------------------------------------------
 class AccessTokenAddForm(forms.ModelForm):
     expires_in_days = forms.IntegerField(
         min_value=1, required=False, help_text="Leave empty for a token that never expires."
@@ -274,7 +634,7 @@ class AccessTokenAddForm(forms.ModelForm):
 
 
 @admin.register(AccessToken)
-class AccessTokenAdmin(admin.ModelAdmin):
+class AccessTokenAdmin(SuperusersOnly, admin.ModelAdmin):
     """API and calendar feed tokens. A new token is shown once, right after it is issued."""
 
     list_display = ["name", "user", "scope", "prefix", "created_at", "expires_at", "last_used_at"]
@@ -293,12 +653,6 @@ class AccessTokenAdmin(admin.ModelAdmin):
         "revoked_at",
     ]
     actions = ["revoke"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser

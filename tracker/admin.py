@@ -51,13 +51,6 @@ class ReminderAdmin(admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
-    def get_actions(self, request: HttpRequest) -> Any:
-        # Admin hides actions from users without change permission; retrying is allowed.
-        actions = super().get_actions(request)
-        if request.user.is_superuser:
-            actions["retry_failed"] = self.get_action("retry_failed")
-        return actions
-
     @admin.action(description="Retry the selected failed reminders")
     def retry_failed(self, request: HttpRequest, queryset: Any) -> None:
         count = services.reminders_retry_failed(reminders=queryset)

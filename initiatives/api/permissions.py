@@ -8,19 +8,7 @@ from django.conf import settings
 from rest_framework import permissions
 from rest_framework.request import Request
 
-from initiatives.access import can_edit_agency_work
-from initiatives.models import Indicator, IndicatorReading, Initiative, Milestone, ProgressUpdate
-
-
-def lead_agency_id(obj: Any) -> int | None:
-    """The lead agency of the initiative an object belongs to."""
-    if isinstance(obj, Initiative):
-        return obj.owner_agency_id
-    if isinstance(obj, Milestone | ProgressUpdate | Indicator):
-        return obj.initiative.owner_agency_id
-    if isinstance(obj, IndicatorReading):
-        return obj.indicator.initiative.owner_agency_id
-    raise TypeError(f"{type(obj).__name__} belongs to no initiative")
+from initiatives.access import can_edit_agency_work, lead_agency_id
 
 
 class ReadOpen(permissions.BasePermission):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Count, Min, Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -208,18 +208,10 @@ class MembershipViewSet(viewsets.ModelViewSet):
 
 
 def initiatives_for_api() -> QuerySet[Initiative]:
-    today = local_today()
-    is_open = Q(milestones__status__in=Milestone.OPEN_STATUSES)
     return (
         Initiative.objects.select_related("owner_agency", "parent", "superseded_by")
         .prefetch_related("agency_roles__agency", "tags", "citations__source")
-        .annotate(
-            open_milestones=Count("milestones", filter=is_open),
-            overdue_milestones=Count(
-                "milestones", filter=is_open & Q(milestones__due_date__lt=today)
-            ),
-            next_due_date=Min("milestones__due_date", filter=is_open),
-        )
+        .with_milestone_counts()
         .order_by("id")
     )
 
