@@ -245,4 +245,3 @@ def test_changelist_queries_do_not_grow_with_rows(
     assert not [
         q for q in fifty.captured_queries if "COUNT(*)" in q["sql"] and "WHERE" not in q["sql"]
     ]
-    _ = Initiative
