@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 ERROR_DESCRIPTIONS = {
@@ -15,6 +17,7 @@ ERROR_DESCRIPTIONS = {
     "409": "Other records still refer to this one.",
     "429": "Too many requests; retry after the number of seconds in Retry-After.",
 }
+NOT_MODIFIED = "Not modified: the If-None-Match ETag is still current; no body."
 # A 400 lists messages per parameter or field ("non_field_errors" for the row as a whole).
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
@@ -40,8 +43,30 @@ class TrackerAutoSchema(AutoSchema):
             codes.append("409")
         return codes
 
+    def _is_conditional_get(self) -> bool:
+        view = self.view
+        return self.method == "GET" and (
+            getattr(view, "conditional_get", False)
+            or (hasattr(view, "is_conditional") and self._is_list_view())
+        )
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._is_conditional_get():
+            parameters.append(
+                OpenApiParameter(
+                    "If-None-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="The ETag of the answer you have; 304 if it is still current.",
+                )
+            )
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
+        if self._is_conditional_get():
+            responses["304"] = {"description": NOT_MODIFIED}
         for code in self._error_codes():
             if code in responses:
                 continue
@@ -54,10 +79,15 @@ class TrackerAutoSchema(AutoSchema):
     def _get_response_headers_for_code(self, status_code: str, direction: Any = "response") -> Any:
         headers = super()._get_response_headers_for_code(status_code, direction)
         versioned = getattr(self.view, "versioned", False)
-        if versioned and status_code in ("200", "201") and "{" in self.path:
+        content_etag = status_code in ("200", "304") and self._is_conditional_get()
+        if content_etag or (versioned and status_code in ("200", "201") and "{" in self.path):
             headers = dict(headers or {})
             headers["ETag"] = {
                 "schema": {"type": "string"},
-                "description": "The version just read or written; send it back as If-Match.",
+                "description": (
+                    "A hash of this answer; send it back as If-None-Match."
+                    if content_etag
+                    else "The version just read or written; send it back as If-Match."
+                ),
             }
         return headers

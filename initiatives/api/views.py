@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from initiatives import selectors, services
 from initiatives.api import serializers as s
+from initiatives.api.conditional import ContentETagMixin
 from initiatives.api.export import Column, CSVRenderer, csv_response
 from initiatives.api.filtersets import (
     AgencyFilterSet,
@@ -125,7 +126,7 @@ class CreateChecksLeadAgencyMixin:
         serializer.save()
 
 
-class VersionedModelViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
+class VersionedModelViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
     """Lost updates are refused: details carry a strong ETag from the version column, and a
     write with a stale If-Match gets 412. The row is locked while the version is compared and
     the change saved, so of two writers holding the same ETag exactly one wins."""
@@ -180,7 +181,7 @@ def versioned_schema(serializer: type[BaseSerializer[Any]]) -> dict[str, Any]:
     }
 
 
-class AgencyViewSet(viewsets.ModelViewSet):
+class AgencyViewSet(ContentETagMixin, viewsets.ModelViewSet):
     """Government units. Everyone reads; superusers change."""
 
     queryset = Agency.objects.select_related("parent").order_by("short_name")
@@ -190,7 +191,7 @@ class AgencyViewSet(viewsets.ModelViewSet):
     permission_classes = [SuperuserEditsOrReadOnly]
 
 
-class MembershipViewSet(viewsets.ModelViewSet):
+class MembershipViewSet(ContentETagMixin, viewsets.ModelViewSet):
     """Who holds which role in which agency. Superusers see and change all memberships;
     everyone else sees their own."""
 
@@ -362,6 +363,7 @@ class MilestoneViewSet(CsvExportMixin, VersionedModelViewSet):
 
 
 class ProgressUpdateViewSet(
+    ContentETagMixin,
     CreateChecksLeadAgencyMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -392,7 +394,7 @@ class ProgressUpdateViewSet(
             )
 
 
-class IndicatorViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
+class IndicatorViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
     """Measured quantities that show an initiative's delivery."""
 
     queryset = Indicator.objects.select_related("initiative").order_by("id")
@@ -402,7 +404,7 @@ class IndicatorViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
     permission_classes = [LeadAgencyEditsOrReadOnly]
 
 
-class IndicatorReadingViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
+class IndicatorReadingViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
     """Dated values of indicators, as their sources state them."""
 
     queryset = IndicatorReading.objects.select_related("indicator__initiative", "source").order_by(
@@ -414,9 +416,11 @@ class IndicatorReadingViewSet(CreateChecksLeadAgencyMixin, viewsets.ModelViewSet
     permission_classes = [LeadAgencyEditsOrReadOnly]
 
 
-class DashboardView(APIView):
+class DashboardView(ContentETagMixin, APIView):
     """Counts by status, confidence and lead agency; overdue and soon-due milestones; each
     agency's on-time rate."""
+
+    conditional_get = True
 
     permission_classes = [ReadOpen]
 

@@ -1,0 +1,59 @@
+"""Polled endpoints answer If-None-Match with 304 while nothing changed."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import InitiativeFactory, MilestoneFactory
+from tests.initiatives.api.conftest import World
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/initiatives/", "/api/v1/milestones/", "/api/v1/dashboard/", "/api/v1/agencies/"],
+)
+def test_unchanged_answers_are_304_changed_ones_200(
+    world: World, editor: APIClient, url: str
+) -> None:
+    # given
+    initiative = InitiativeFactory(owner_agency=world.lead)
+    milestone = MilestoneFactory(initiative=initiative)
+    first = editor.get(url)
+    etag = first["ETag"]
+    assert first.status_code == 200
+    assert first["Cache-Control"] == "private, no-cache"
+    # when nothing changed
+    again = editor.get(url, HTTP_IF_NONE_MATCH=etag)
+    # then
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+    # when something changed
+    milestone.title = "Renamed"
+    milestone.save()
+    initiative.status = "stalled"
+    initiative.save()
+    world.lead.contact_email = "new@example.org"
+    world.lead.save()
+    changed = editor.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_filters_and_pages_have_their_own_etags(world: World, editor: APIClient) -> None:
+    InitiativeFactory.create_batch(3, owner_agency=world.lead)
+    all_rows = editor.get("/api/v1/initiatives/")["ETag"]
+    one_page = editor.get("/api/v1/initiatives/", {"page_size": 1})["ETag"]
+    assert all_rows != one_page
+    assert (
+        editor.get(
+            "/api/v1/initiatives/", {"page_size": 1}, HTTP_IF_NONE_MATCH=all_rows
+        ).status_code
+        == 200
+    )
+
+
+def test_details_keep_their_version_etag(world: World, editor: APIClient) -> None:
+    initiative = InitiativeFactory(owner_agency=world.lead)
+    assert editor.get(f"/api/v1/initiatives/{initiative.pk}/")["ETag"] == '"v1"'
