@@ -1,0 +1,61 @@
+"""The load data generator makes a valid, varied, reproducible data set."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from initiatives.models import Agency, Initiative, Membership, Milestone
+
+pytestmark = pytest.mark.django_db
+
+
+def generate(*extra: str) -> None:
+    call_command(
+        "generate_load_data",
+        "--initiatives",
+        "60",
+        "--milestones-per",
+        "5",
+        *extra,
+        stdout=StringIO(),
+    )
+
+
+def test_generates_a_varied_data_set_with_its_history() -> None:
+    generate()
+    assert Initiative.objects.count() == 60
+    assert Milestone.objects.count() == 300
+    assert Milestone.history.count() == 300
+    assert Agency.objects.count() == 20
+    assert Membership.objects.filter(role="manager").count() == 20
+    statuses = set(Milestone.objects.values_list("status", flat=True))
+    assert {"planned", "done", "in_progress"} <= statuses
+    assert Milestone.objects.overdue().exists()
+    assert Milestone.objects.filter(due_date__isnull=True).exists()
+    # every generated row keeps the data rules
+    for milestone in Milestone.objects.all()[:100]:
+        milestone.full_clean()
+    for initiative in Initiative.objects.all():
+        initiative.full_clean()
+
+
+def test_same_seed_same_data() -> None:
+    generate("--seed", "7")
+    first = list(Milestone.objects.order_by("id").values_list("due_date", "status"))
+    Milestone.objects.all().delete()
+    Initiative.objects.all().delete()
+    Membership.objects.all().delete()
+    Agency.objects.all().delete()
+    get_user_model().objects.all().delete()
+    generate("--seed", "7")
+    assert list(Milestone.objects.order_by("id").values_list("due_date", "status")) == first
+
+
+def test_refuses_a_database_that_has_generated_data() -> None:
+    generate()
+    with pytest.raises(CommandError, match="fresh one"):
+        generate()
