@@ -245,7 +245,7 @@ def holding_smtp(settings: Any) -> Iterator[SmtpServer]:
 def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     redis: OwnRedis, holding_smtp: SmtpServer, tmp_path: Path
 ) -> None:
-    sink: HoldingSink = holding_smtp.sink  # type: ignore[assignment]
+    sink: HoldingSink = holding_smtp.sink
     emails = reminders_for(4)
     # given a worker in the middle of a batch: rows claimed, the first message under way
     sink.hold.set()
