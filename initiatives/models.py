@@ -560,6 +560,12 @@ class Milestone(VersionedModel):
                 condition=Q(status__in=_OPEN_MILESTONE, due_date__isnull=False),
                 name="milestone_open_due_idx",
             ),
+            # The sweep also reads open milestones changed since its last run.
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(status__in=_OPEN_MILESTONE),
+                name="milestone_open_updated_idx",
+            ),
         ]
 
     def __str__(self) -> str:

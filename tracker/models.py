@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from initiatives.models import Milestone
 
@@ -87,7 +88,8 @@ class ReminderSweep(models.Model):
     """A run of the reminder sweep: what it planned, for which day."""
 
     planned_on = models.DateField(help_text="The day (in TIME_ZONE) it planned for.")
-    started_at = models.DateTimeField(db_default=Now())
+    # The application's clock, like the updated_at it is compared with (not the database's).
+    started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     planned = models.PositiveIntegerField(default=0, help_text="Ledger rows it added.")
 

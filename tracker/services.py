@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import F, Min, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -116,14 +116,22 @@ def supervising_contacts(initiative_ids: Iterable[int]) -> dict[int, list[str]]:
 
 
 # --- Planning (the sweep) ---------------------------------------------------------------------
-def slots_due(today: datetime.date) -> dict[datetime.date, policy.Slot]:
-    """For each due date that has a reminder due today, that reminder's slot."""
+def slots_due(
+    today: datetime.date, since: datetime.date | None = None
+) -> dict[datetime.date, policy.Slot]:
+    """For each due date with a reminder due today, that reminder's slot.
+
+    With ``since``, only slots whose day came after it (the last sweep's day): the others were
+    planned then. Without, every slot of the catch-up window.
+    """
     if not policy.is_working_day(today):
         return {}
     oldest = Milestone.objects.open().aggregate(oldest=Min("due_date"))["oldest"]
     if oldest is None:
         return {}
     window_start = today - datetime.timedelta(days=CATCH_UP_DAYS)
+    if since is not None:
+        window_start = max(window_start, since + datetime.timedelta(days=1))
     found = {}
     day, last = oldest, policy.latest_due_date_with_a_slot(today)
     while day <= last:
@@ -134,17 +142,32 @@ def slots_due(today: datetime.date) -> dict[datetime.date, policy.Slot]:
     return found
 
 
+def milestones_to_remind(today: datetime.date) -> tuple[QuerySet[Milestone], dict[Any, Any]]:
+    """Open milestones with a reminder to plan today, and the slot of each due date.
+
+    After a daily sweep, only slots that came due since then are new, so the query reads the
+    milestones due on those dates (plus the ones changed since: added late, moved, reassigned),
+    not every overdue milestone stored.
+    """
+    last = (
+        ReminderSweep.objects.filter(finished_at__isnull=False, planned_on__lt=today)
+        .order_by("-planned_on", "-started_at")
+        .first()
+    )
+    all_slots = slots_due(today)
+    fresh = slots_due(today, since=last.planned_on) if last else all_slots
+    wanted = Q(due_date__in=list(fresh))
+    if last is not None:
+        changed_dates = [day for day in all_slots if day not in fresh]
+        wanted |= Q(updated_at__gte=last.started_at, due_date__in=changed_dates)
+    milestones = Milestone.objects.open().filter(wanted) if all_slots else Milestone.objects.none()
+    return milestones, all_slots
+
+
 def planned_reminders(today: datetime.date) -> Iterator[list[Reminder]]:
     """The ledger rows due today, in batches (unsaved; some may be in the ledger already)."""
-    slots = slots_due(today)
-    if not slots:
-        return
-    milestones = (
-        Milestone.objects.open()
-        .filter(due_date__in=list(slots))
-        .select_related("initiative__owner_agency", "owner")
-        .order_by("id")
-    )
+    candidates, slots = milestones_to_remind(today)
+    milestones = candidates.select_related("initiative__owner_agency", "owner").order_by("id")
     for batch in batched(milestones.iterator(chunk_size=PLAN_BATCH), PLAN_BATCH):
         people = AgencyPeople.load(m.initiative.owner_agency_id for m in batch)
         escalated = [m.initiative_id for m in batch if slots[m.due_date].escalated]

@@ -17,7 +17,7 @@ from tests.factories import (
     UserFactory,
 )
 from tracker.models import Reminder
-from tracker.services import reminders_plan, reminders_sweep
+from tracker.services import milestones_to_remind, reminders_plan, reminders_sweep
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -132,3 +132,20 @@ def test_the_sweep_judges_today_in_time_zone(lead: Any, settings: Any, time_mach
     planned, _ = reminders_sweep()
     assert planned == 1
     assert Reminder.objects.get().slot == "due"
+
+
+def test_after_a_daily_sweep_only_new_slots_and_changed_milestones_are_read(lead: Any) -> None:
+    # given yesterday's sweep planned an overdue reminder
+    owner = UserFactory(email="owner@example.org")
+    late = milestone(lead, D(2024, 6, 10), owner=owner)
+    reminders_sweep(today=D(2024, 6, 18))
+    assert set(Reminder.objects.values_list("slot", flat=True)) == {"overdue-1"}
+    # when today's sweep runs, the milestone whose slot is not new is not even read
+    candidates, _ = milestones_to_remind(D(2024, 6, 19))
+    assert late not in candidates
+    # but one added since, with a slot that passed, is
+    added = milestone(lead, D(2024, 6, 25), owner=owner)
+    candidates, _ = milestones_to_remind(D(2024, 6, 19))
+    assert added in candidates
+    reminders_sweep(today=D(2024, 6, 19))
+    assert Reminder.objects.filter(milestone=added, slot="lead-7").exists()
