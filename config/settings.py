@@ -201,6 +201,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "initiatives.api.pagination.PagePagination",
     "DEFAULT_SCHEMA_CLASS": "initiatives.api.schema.TrackerAutoSchema",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "initiatives.api.renderers.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "EXCEPTION_HANDLER": "initiatives.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

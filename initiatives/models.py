@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower, Now
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower, Now
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -208,15 +208,32 @@ _OPEN_MILESTONE = ["planned", "in_progress"]
 
 class InitiativeQuerySet(models.QuerySet["Initiative"]):
     def with_milestone_counts(self, today: datetime.date | None = None) -> InitiativeQuerySet:
-        """Annotate ``open_milestones``, ``overdue_milestones`` and ``next_due_date``."""
+        """Annotate ``open_milestones``, ``overdue_milestones`` and ``next_due_date``.
+
+        As correlated subqueries, not a join with GROUP BY: a page computes them for its own
+        rows only, and counting the page's rows leaves them out.
+        """
         today = today or local_today()
-        is_open = Q(milestones__status__in=_OPEN_MILESTONE)
+        open_milestones = Milestone.objects.filter(
+            initiative=OuterRef("pk"), status__in=_OPEN_MILESTONE
+        ).order_by()
+
+        def aggregate(queryset: Any, function: Any, output: models.Field[Any, Any]) -> Any:
+            value = queryset.values("initiative").annotate(value=function).values("value")
+            return (
+                Coalesce(Subquery(value, output_field=output), Value(0))
+                if (isinstance(function, models.Count))
+                else Subquery(value, output_field=output)
+            )
+
         return self.annotate(
-            open_milestones=models.Count("milestones", filter=is_open),
-            overdue_milestones=models.Count(
-                "milestones", filter=is_open & Q(milestones__due_date__lt=today)
+            open_milestones=aggregate(open_milestones, models.Count("id"), models.IntegerField()),
+            overdue_milestones=aggregate(
+                open_milestones.filter(due_date__lt=today),
+                models.Count("id"),
+                models.IntegerField(),
             ),
-            next_due_date=models.Min("milestones__due_date", filter=is_open),
+            next_due_date=aggregate(open_milestones, models.Min("due_date"), models.DateField()),
         )
 
     def led_by(self, agency_ids: Iterable[int]) -> InitiativeQuerySet:
@@ -440,6 +457,9 @@ class MilestoneQuerySet(models.QuerySet["Milestone"]):
     def overdue(self, today: datetime.date | None = None) -> MilestoneQuerySet:
         """Open milestones whose due date is before today (in TIME_ZONE)."""
         return self.open().filter(due_date__lt=today or local_today())
+
+    def not_overdue(self, today: datetime.date | None = None) -> MilestoneQuerySet:
+        return self.exclude(status__in=Milestone.OPEN_STATUSES, due_date__lt=today or local_today())
 
     def due_within(self, days: int, today: datetime.date | None = None) -> MilestoneQuerySet:
         """Open milestones due from today to ``days`` days ahead."""

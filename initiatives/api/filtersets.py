@@ -193,8 +193,7 @@ class MilestoneFilterSet(filters.FilterSet):
         fields: list[str] = []
 
     def filter_overdue(self, queryset: MilestoneQuerySet, name: str, value: bool) -> Any:
-        overdue = Milestone.objects.overdue()
-        return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
+        return queryset.overdue() if value else queryset.not_overdue()
 
     def filter_due_within(self, queryset: MilestoneQuerySet, name: str, value: int) -> Any:
         return queryset.due_within(value)

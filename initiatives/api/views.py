@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -44,6 +44,7 @@ from initiatives.api.permissions import (
     SuperuserEdits,
     SuperuserEditsOrReadOnly,
 )
+from initiatives.api.renderers import ORJSONRenderer
 from initiatives.dates import local_today
 from initiatives.models import (
     Agency,
@@ -208,9 +209,20 @@ class MembershipViewSet(ContentETagMixin, viewsets.ModelViewSet):
         return self.queryset.filter(user=cast(Any, user))
 
 
+MILESTONE_FIELDS = [field.name for field in Milestone._meta.concrete_fields]
+INITIATIVE_FIELDS = [field.name for field in Initiative._meta.concrete_fields]
+
+
 def initiatives_for_api() -> QuerySet[Initiative]:
     return (
         Initiative.objects.select_related("owner_agency", "parent", "superseded_by")
+        .only(
+            *INITIATIVE_FIELDS,
+            "owner_agency__short_name",
+            "owner_agency__name",
+            "parent__title",
+            "superseded_by__title",
+        )
         .prefetch_related("agency_roles__agency", "tags", "citations__source")
         .with_milestone_counts()
         .order_by("id")
@@ -223,7 +235,7 @@ def initiatives_for_api() -> QuerySet[Initiative]:
 class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
     """Announced actions, programmes and goals, with their lead and supporting agencies."""
 
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     csv_name = "initiatives"
     csv_columns: list[Column] = [
         ("id", lambda i: i.pk),
@@ -315,7 +327,7 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
 class MilestoneViewSet(CsvExportMixin, VersionedModelViewSet):
     """Dated commitments of initiatives, ordered by due date (no date last)."""
 
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     csv_name = "milestones"
     csv_columns: list[Column] = [
         ("id", lambda m: m.pk),
@@ -337,6 +349,16 @@ class MilestoneViewSet(CsvExportMixin, VersionedModelViewSet):
     queryset = Milestone.objects.select_related(  # by due date, then id
         "initiative__owner_agency", "owner"
     )
+
+    def get_queryset(self) -> QuerySet[Milestone]:
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if self.action == "list" and renderer is not None and renderer.format != "csv":
+            # A page needs the milestone and two words of each relation, not whole rows.
+            return Milestone.objects.select_related("initiative", "owner").only(
+                *MILESTONE_FIELDS, "initiative__title", "owner__username"
+            )
+        return super().get_queryset()
+
     serializer_class = s.MilestoneSerializer
     filterset_class = MilestoneFilterSet
     pagination_class = KeysetPagination
