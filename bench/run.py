@@ -10,8 +10,8 @@ ratio against a floor measured in the same run (see bench/common.py, docs/perfor
 from __future__ import annotations
 
 import argparse
-import functools
 import base64
+import functools
 import json
 import sys
 

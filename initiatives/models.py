@@ -458,6 +458,14 @@ class MilestoneQuerySet(models.QuerySet["Milestone"]):
         """Open milestones whose due date is before today (in TIME_ZONE)."""
         return self.open().filter(due_date__lt=today or local_today())
 
+    def for_listing(self) -> MilestoneQuerySet:
+        """What a list of milestones shows: the milestone, its initiative's title, its owner's
+        name (whole related rows would cost more to load than the rest of a page)."""
+        own = [field.name for field in Milestone._meta.concrete_fields]
+        return self.select_related("initiative", "owner").only(
+            *own, "initiative__title", "owner__username"
+        )
+
     def not_overdue(self, today: datetime.date | None = None) -> MilestoneQuerySet:
         return self.exclude(status__in=Milestone.OPEN_STATUSES, due_date__lt=today or local_today())
 

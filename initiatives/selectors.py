@@ -24,7 +24,7 @@ def dashboard_summary(*, today: datetime.date) -> dict[str, Any]:
     ``on_time`` per lead agency: milestones done on or before their baseline due date, over
     the milestones (not cancelled) whose baseline due date has passed.
     """
-    milestones = Milestone.objects.select_related("initiative__owner_agency", "owner")
+    milestones = Milestone.objects.for_listing()
     overdue = milestones.overdue(today).order_by("due_date", "id")
     due_soon = milestones.due_within(DASHBOARD_HORIZON_DAYS, today).order_by("due_date", "id")
     lead_counts = (

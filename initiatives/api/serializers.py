@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
@@ -18,14 +19,17 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField
 from rest_framework.settings import api_settings
 
 from initiatives import services
+from initiatives.dates import local_today
 from initiatives.models import (
     Agency,
     Indicator,
@@ -156,6 +160,19 @@ def _compile(field: serializers.Field[Any, Any, Any, Any]) -> Callable[[Any], An
     ):
         return lambda obj: _generic(field, obj)
     read = _reader(field.source_attrs[0])
+    iso = getattr(field, "format", api_settings.DATETIME_FORMAT) in (None, ISO_8601)
+    if type(field) is serializers.DateTimeField and iso:
+        # DRF's rendering with the zone looked up once, not per value (a context-local read).
+        zone = getattr(field, "timezone", None) or timezone.get_current_timezone()
+
+        def render_datetime(obj: Any) -> Any:
+            value = read(obj)
+            if value in (None, SKIP):
+                return value
+            text = value.astimezone(zone).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return render_datetime
     if isinstance(
         field, serializers.DateTimeField | serializers.DecimalField | SummaryRelatedField
     ):
@@ -378,8 +395,8 @@ class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
         allow_null=True,
         required=False,
     )
-    due_status = serializers.ChoiceField(choices=Milestone.DueStatus.choices, read_only=True)
-    is_overdue = serializers.BooleanField(read_only=True)
+    due_status = serializers.SerializerMethodField()
+    is_overdue = serializers.SerializerMethodField()
     days_slipped = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
@@ -409,6 +426,18 @@ class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
                 "milestone has a baseline."
             }
         }
+
+    @functools.cached_property
+    def today(self) -> datetime.date:
+        """Today in TIME_ZONE, once for a whole list."""
+        return local_today()
+
+    @extend_schema_field(serializers.ChoiceField(choices=Milestone.DueStatus.choices))
+    def get_due_status(self, milestone: Milestone) -> str:
+        return milestone.due_status_on(self.today)
+
+    def get_is_overdue(self, milestone: Milestone) -> bool:
+        return milestone.due_status_on(self.today) == Milestone.DueStatus.OVERDUE
 
     def validate_initiative(self, initiative: Initiative) -> Initiative:
         if self.instance is not None and initiative.pk != self.instance.initiative_id:

@@ -209,7 +209,6 @@ class MembershipViewSet(ContentETagMixin, viewsets.ModelViewSet):
         return self.queryset.filter(user=cast(Any, user))
 
 
-MILESTONE_FIELDS = [field.name for field in Milestone._meta.concrete_fields]
 INITIATIVE_FIELDS = [field.name for field in Initiative._meta.concrete_fields]
 
 
@@ -354,9 +353,7 @@ class MilestoneViewSet(CsvExportMixin, VersionedModelViewSet):
         renderer = getattr(self.request, "accepted_renderer", None)
         if self.action == "list" and renderer is not None and renderer.format != "csv":
             # A page needs the milestone and two words of each relation, not whole rows.
-            return Milestone.objects.select_related("initiative", "owner").only(
-                *MILESTONE_FIELDS, "initiative__title", "owner__username"
-            )
+            return Milestone.objects.for_listing()
         return super().get_queryset()
 
     serializer_class = s.MilestoneSerializer
