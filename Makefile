@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Reinstall when the dependency list changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format bench
+.PHONY: install run test lint format bench bench-quick
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -33,3 +33,11 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks on PostgreSQL (BENCH_ADMIN_DATABASE_URL, default the local server); see
+# docs/performance.md. The full data set is built once into a template database (minutes).
+bench: install
+	$(BIN)/python -m bench.run --size full
+
+bench-quick: install
+	$(BIN)/python -m bench.run --size quick

@@ -183,6 +183,7 @@ class Client:
 class Report:
     lines: list[str] = field(default_factory=list)
     medians: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     missed: int = 0
 
     def ratio(
@@ -194,7 +195,10 @@ class Report:
         line = f"{name}: ratio {ratio:.2f}x (target <= {target:.1f}x) {'ok' if ok else 'MISS'}"
         print(line, flush=True)
         self.lines.append(line)
-        self.medians.append(f"  {name}: {measured * 1000:.2f} ms vs floor {floor * 1000:.2f} ms")
+        scale = 1000 if unit == "ms" else 1
+        self.medians.append(
+            f"  {name}: {measured * scale:.2f} {unit} vs floor {floor * scale:.2f} {unit}"
+        )
 
     def at_least(self, name: str, measured: float, floor: float, target: float, what: str) -> None:
         ratio = measured / floor
@@ -207,7 +211,7 @@ class Report:
 
     def print_medians(self) -> None:
         print("absolute medians:")
-        for line in self.medians:
+        for line in self.medians + self.notes:
             print(line)
 
 

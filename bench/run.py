@@ -12,25 +12,47 @@ from __future__ import annotations
 import argparse
 import base64
 import functools
+import itertools
 import json
+import os
+import subprocess
 import sys
+from typing import Any
 
 import psycopg
 
 from bench.common import (
+    BASE_DIR,
     Client,
     Report,
     Server,
+    app_env,
     cloned,
     database_url,
     manage,
     median_pair,
     template_for,
 )
+from bench.load import sustainable_rate
+
+TOKEN_NUMBERS = itertools.count()
+LIST_PAIRS = [
+    (
+        "api_initiatives_list",
+        "/api/v1/initiatives/?page_size=50",
+        "/bench/floor/initiatives/?page_size=50",
+    ),
+    (
+        "api_milestones_overdue",
+        "/api/v1/milestones/?overdue=true&page_size=100",
+        "/bench/floor/milestones/overdue/?page_size=100",
+    ),
+]
 
 
 def api_token(database: str) -> str:
-    return manage(database, "create_api_token", "load-0000-editor", "--name", "bench").strip()
+    name = f"bench {next(TOKEN_NUMBERS)}"
+    return manage(database, "create_api_token", "load-0000-editor", "--name", name).strip()
 
 
 def cursor_for(keys: list[str], values: list[object]) -> str:
@@ -66,6 +88,21 @@ def bench_api_lists(report: Report, database: str, runs: int) -> None:
         server.stop()
 
 
+def bench_throughput(report: Report, database: str, seconds: float) -> None:
+    """Requests per second each list endpoint sustains at a constant arrival rate, against the
+    floor endpoint's on the same server (gunicorn with 2 x cores + 1 workers)."""
+    server = Server(database, workers=2 * (os.cpu_count() or 1) + 1)
+    try:
+        token = api_token(database)
+        auth = {"Authorization": f"Bearer {token}"}
+        for name, path, floor_path in LIST_PAIRS:
+            ours, _ = sustainable_rate(server.port, path, auth, seconds=seconds)
+            floor, _ = sustainable_rate(server.port, floor_path, {}, seconds=seconds)
+            report.at_least(f"{name}_throughput", ours, max(floor, 1.0), 0.4, "req/s")
+    finally:
+        server.stop()
+
+
 def bench_depth(report: Report, database: str, api: Client, runs: int) -> None:
     """The 10,000th cursor page of milestones against the first (or the middle page of a
     smaller set)."""
@@ -85,6 +122,42 @@ def bench_depth(report: Report, database: str, api: Client, runs: int) -> None:
     report.ratio(f"cursor_page_{page}_vs_first", measured, base, 1.2)
 
 
+def probe(database: str, *args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.reminders_probe", *args],
+        cwd=BASE_DIR,
+        env=app_env(database),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"reminders_probe {args} failed:\n{result.stderr}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def bench_reminders(report: Report, template: str, digests: int) -> None:
+    with cloned(template) as database:
+        full = probe(database, "sweep")
+    report.ratio("sweep_plan_vs_sql", full["plan_seconds"], full["floor_seconds"], 2.0)
+    with cloned(template) as database:
+        small = probe(database, "sweep", "--keep", "0.1")
+    label = f"sweep_{full['milestones_stored']}_vs_{small['milestones_stored']}_stored"
+    report.ratio(label, full["plan_seconds"], small["plan_seconds"], 1.3)
+    report.ratio("sweep_peak_memory", full["peak_rss_mb"] / 1000, small["peak_rss_mb"] / 1000, 1.3)
+    report.notes.append(
+        f"  sweep: {full['planned']} reminders planned for {full['milestones_due']} milestones"
+        f" due ({small['milestones_due']} in the smaller set); hand SQL planned"
+        f" {full['floor_planned']}; peak RSS {full['peak_rss_mb']:.0f} MB vs"
+        f" {small['peak_rss_mb']:.0f} MB"
+    )
+    with cloned(template) as database:
+        mail = probe(database, "mail", "--digests", str(digests))
+    report.at_least(
+        "mail_digest_rate", mail["ours_per_second"], mail["floor_per_second"], 0.5, "digests/s"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", choices=["full", "quick"], default="full")
@@ -95,6 +168,8 @@ def main() -> int:
     report = Report()
     with cloned(template) as database:
         bench_api_lists(report, database, runs)
+        bench_throughput(report, database, 3.0 if options.size == "full" else 1.0)
+    bench_reminders(report, template, 10_000 if options.size == "full" else 500)
     report.print_medians()
     print(f"{len(report.lines)} figures, {report.missed} missed")
     return 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 from django.conf import settings
@@ -53,8 +53,15 @@ def _calendar(country: str, subdivision: str | None) -> holidays.HolidayBase:
 
 def is_working_day(day: datetime.date) -> bool:
     """A working day of the configured public-holiday calendar (make-up workdays included)."""
-    calendar = _calendar(settings.REMINDER_HOLIDAY_COUNTRY, settings.REMINDER_HOLIDAY_SUBDIVISION)
-    return bool(calendar.is_working_day(day))
+    return _is_working_day(
+        settings.REMINDER_HOLIDAY_COUNTRY, settings.REMINDER_HOLIDAY_SUBDIVISION, day
+    )
+
+
+@lru_cache(maxsize=16384)
+def _is_working_day(country: str, subdivision: str | None, day: datetime.date) -> bool:
+    # A sweep asks about the same few thousand days again and again.
+    return bool(_calendar(country, subdivision).is_working_day(day))
 
 
 def working_day_on_or_before(day: datetime.date) -> datetime.date:

@@ -155,7 +155,11 @@ def milestones_to_remind(today: datetime.date) -> tuple[QuerySet[Milestone], dic
         .first()
     )
     all_slots = slots_due(today)
-    fresh = slots_due(today, since=last.planned_on) if last else all_slots
+    fresh = (
+        {day: slot for day, slot in all_slots.items() if slot.send_on > last.planned_on}
+        if last
+        else all_slots
+    )
     wanted = Q(due_date__in=list(fresh))
     if last is not None:
         changed_dates = [day for day in all_slots if day not in fresh]
@@ -289,18 +293,22 @@ def digest_message(recipient: str, rows: list[Reminder], today: datetime.date) -
     return message
 
 
-def _claim(recipient: str, now: datetime.datetime) -> list[Reminder]:
-    """Take the recipient's pending rows for one lease; rows another sender holds are skipped."""
+def _claim(recipients: list[str], now: datetime.datetime) -> dict[str, list[Reminder]]:
+    """Take the recipients' pending rows for one lease, in one transaction; rows another
+    sender holds are skipped (SKIP LOCKED while it claims, the lease after)."""
     with transaction.atomic():
         rows = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(_claimable(now), recipient=recipient)
+            .filter(_claimable(now), recipient__in=recipients)
             .select_related("milestone__initiative__owner_agency")
             .order_by("id")
         )
         lease = now + datetime.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
         Reminder.objects.filter(pk__in=[row.pk for row in rows]).update(claimed_until=lease)
-    return rows
+    claimed: dict[str, list[Reminder]] = defaultdict(list)
+    for row in rows:
+        claimed[row.recipient].append(row)
+    return claimed
 
 
 @dataclass
@@ -325,17 +333,16 @@ def reminders_send_batch(
     today = today or local_today()
     outcome = SendOutcome()
     connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    claimed = _claim(recipients, timezone.now())
+    stale = [row.pk for rows in claimed.values() for row in rows if not _still_due(row)]
+    if stale:
+        Reminder.objects.filter(pk__in=stale).update(
+            status=Reminder.Status.SKIPPED, claimed_until=None
+        )
+        outcome.skipped = len(stale)
     try:
-        for recipient in recipients:
-            now = timezone.now()
-            rows = _claim(recipient, now)
+        for recipient, rows in claimed.items():
             live = [row for row in rows if _still_due(row)]
-            stale = [row.pk for row in rows if row not in live]
-            if stale:
-                Reminder.objects.filter(pk__in=stale).update(
-                    status=Reminder.Status.SKIPPED, claimed_until=None
-                )
-                outcome.skipped += len(stale)
             if not live:
                 continue
             message = digest_message(recipient, live, today)
