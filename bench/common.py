@@ -7,6 +7,7 @@ times alone say little on a shared machine, ratios against a floor taken moments
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import os
 import secrets
@@ -83,12 +84,29 @@ def manage(database: str, *args: str) -> str:
     return result.stdout
 
 
+def schema_fingerprint() -> str:
+    """Changes whenever the migrations or the generator do, so a stale template is rebuilt."""
+    digest = hashlib.sha256()
+    generator = BASE_DIR / "initiatives/management/commands/generate_load_data.py"
+    sources = [*sorted(BASE_DIR.glob("*/migrations/0*.py")), generator]
+    for path in sources:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def template_for(size: str) -> str:
     """The template database of a data set, built once (migrated, generated, analysed)."""
     initiatives, per = SIZES[size]
-    name = f"tracker_bench_{initiatives}x{per}"
+    prefix = f"tracker_bench_{initiatives}x{per}_"
+    name = prefix + schema_fingerprint()
     if database_exists(name):
         return name
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        stale = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "%"]
+        ).fetchall()
+    for (old,) in stale:
+        admin_execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
     building = f"{name}_building"
     admin_execute(f'DROP DATABASE IF EXISTS "{building}"', f'CREATE DATABASE "{building}"')
     started = time.monotonic()

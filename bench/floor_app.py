@@ -37,6 +37,9 @@ def today() -> datetime.date:
 
 
 INITIATIVES_SQL = """
+WITH page AS (
+    SELECT * FROM initiatives_initiative ORDER BY id LIMIT %(limit)s
+)
 SELECT i.id, i.title, i.slug, i.summary, i.theme, i.status, i.confidence, i.progress,
        i.announced_on, i.start_date, i.target_date, i.completed_on, i.notes, i.version,
        i.created_at, i.updated_at,
@@ -63,13 +66,12 @@ SELECT i.id, i.title, i.slug, i.summary, i.theme, i.status, i.confidence, i.prog
            AND m.due_date < %(today)s),
        (SELECT min(m.due_date) FROM initiatives_milestone m
          WHERE m.initiative_id = i.id AND m.status IN ('planned', 'in_progress')),
-       count(*) OVER ()
-  FROM initiatives_initiative i
+       (SELECT count(*) FROM initiatives_initiative)
+  FROM page i
   JOIN initiatives_agency a ON a.id = i.owner_agency_id
   LEFT JOIN initiatives_initiative p ON p.id = i.parent_id
   LEFT JOIN initiatives_initiative s ON s.id = i.superseded_by_id
  ORDER BY i.id
- LIMIT %(limit)s
 """
 
 
