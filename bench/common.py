@@ -205,8 +205,9 @@ class Report:
     missed: int = 0
 
     def ratio(
-        self, name: str, measured: float, floor: float, target: float, unit: str = "s"
+        self, name: str, measured: float, floor: float, target: float, unit: str = "ms"
     ) -> None:
+        """A cost against its floor: seconds (shown as ms), or any other ``unit`` as is."""
         ratio = measured / floor
         ok = ratio <= target
         self.missed += not ok

@@ -582,8 +582,9 @@ class Milestone(VersionedModel):
         indexes = [
             models.Index(fields=["initiative", "due_date"], name="milestone_initiative_due_idx"),
             models.Index(fields=["owner", "due_date"], name="milestone_owner_due_idx"),
-            # The default listing order, and the keyset of its cursor pages (backwards too).
-            models.Index(F("due_date").asc(nulls_last=True), "id", name="milestone_due_order_idx"),
+            # The default listing order (PostgreSQL puts NULLs last in an ascending index, as
+            # the order wants), and the keyset of its cursor pages, backwards too.
+            models.Index(fields=["due_date", "id"], name="milestone_due_order_idx"),
             # The reminder sweep and the overdue/due-soon filters read open, dated milestones only.
             models.Index(
                 fields=["due_date", "id"],
