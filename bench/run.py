@@ -144,7 +144,7 @@ def bench_reminders(report: Report, template: str, digests: int) -> None:
         small = probe(database, "sweep", "--keep", "0.1")
     label = f"sweep_{full['milestones_stored']}_vs_{small['milestones_stored']}_stored"
     report.ratio(label, full["plan_seconds"], small["plan_seconds"], 1.3)
-    report.ratio("sweep_peak_memory", full["peak_rss_mb"] / 1000, small["peak_rss_mb"] / 1000, 1.3)
+    report.ratio("sweep_peak_memory", full["peak_rss_mb"], small["peak_rss_mb"], 1.3, "MB")
     report.notes.append(
         f"  sweep: {full['planned']} reminders planned for {full['milestones_due']} milestones"
         f" due ({small['milestones_due']} in the smaller set); hand SQL planned"

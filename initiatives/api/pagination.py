@@ -181,6 +181,24 @@ class KeysetPagination(BasePagination):
             condition |= step
         return condition
 
+    def _segments(self, model: type[Model], keys: Sequence[Key], values: Sequence[Any]) -> list[Q]:
+        """The rows after ``values`` as conditions to read one after the other, each of which
+        an index on the keys can start right at (an OR across the NULL boundary cannot: a deep
+        page would scan every row before it)."""
+        first, value = keys[0], values[0]
+        tail = self._after(keys[1:], values[1:])  # after, among rows equal on the first key
+        nullable = cast(Field, model._meta.get_field(first.field)).null
+        is_null = Q(**{f"{first.field}__isnull": True})
+        if value is None:
+            within_nulls = is_null & tail
+            # NULLs come last going up, first going down (and are followed by every value).
+            return [within_nulls, ~is_null] if first.descending else [within_nulls]
+        bound, strict = ("lte", "lt") if first.descending else ("gte", "gt")
+        segment = Q(**{f"{first.field}__{bound}": value}) & (
+            Q(**{f"{first.field}__{strict}": value}) | tail
+        )
+        return [segment, is_null] if nullable and not first.descending else [segment]
+
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
         page_size = page_size_from(request)
@@ -192,8 +210,13 @@ class KeysetPagination(BasePagination):
         direction = [key.reversed() for key in keys] if backwards else keys
         page_query = queryset.order_by(*(key.order_by() for key in direction))
         if raw:
-            page_query = page_query.filter(self._after(direction, values))
-        rows = list(page_query[: page_size + 1])
+            rows: list[Any] = []
+            for segment in self._segments(queryset.model, direction, values):
+                rows += page_query.filter(segment)[: page_size + 1 - len(rows)]
+                if len(rows) > page_size:
+                    break
+        else:
+            rows = list(page_query[: page_size + 1])
         has_more = len(rows) > page_size
         rows = rows[:page_size]
         if backwards:
