@@ -24,7 +24,7 @@ def database_reachable() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
-    except Exception:  # noqa: BLE001  any failure means "not reachable"
+    except Exception:
         logger.exception("Health check: database unreachable")
         return False
 
@@ -34,7 +34,7 @@ def broker_reachable() -> bool:
         with celery_app.connection_for_write() as broker:
             broker.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
         return True
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.exception("Health check: broker unreachable")
         return False
 

@@ -25,11 +25,11 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if ACCEPTED.fullmatch(incoming) else uuid.uuid4().hex
-        token = REQUEST_ID.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            REQUEST_ID.reset(token)
+        # Not reset on the way out: Django logs the response ("Unauthorized: …") after the
+        # middleware returns, and that line belongs to this request too. The next request on
+        # this thread sets its own id before anything is logged.
+        REQUEST_ID.set(request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
 

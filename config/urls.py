@@ -3,11 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.health import healthz
+
 admin.site.site_header = "Initiative Tracker"
 admin.site.site_title = "Initiative Tracker"
 admin.site.index_title = "Announced initiatives, from announcement to delivery"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router", namespace="api")),
 ]

@@ -17,11 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from initiatives.api.authentication import ApiTokenAuthentication
+from initiatives.api.authentication import ApiTokenAuthentication, authenticate_token
 from initiatives.api.filtersets import MilestoneFilterSet
 from initiatives.api.permissions import ReadOpen
 from initiatives.models import AccessToken, Milestone
-from initiatives.tokens import token_authenticate, token_issue, token_revoke
+from initiatives.tokens import token_issue, token_revoke
 from tracker.calendar import milestone_calendar
 
 FEED_TOKEN_PARAMETER = "token"  # noqa: S105  the parameter's name, not a secret
@@ -34,9 +34,7 @@ class FeedTokenAuthentication(authentication.BaseAuthentication):
         token = request.query_params.get(FEED_TOKEN_PARAMETER)
         if not token:
             return None
-        row = token_authenticate(token, scope=AccessToken.Scope.CALENDAR)
-        if row is None:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked feed token.")
+        row = authenticate_token(request, token, AccessToken.Scope.CALENDAR)
         return row.user, row
 
 

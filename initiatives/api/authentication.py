@@ -8,12 +8,44 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
 
 from initiatives.models import AccessToken
 from initiatives.tokens import token_authenticate
+
+
+def _failures_key(request: Request) -> str:
+    return f"token-failures:{BaseThrottle().get_ident(request)}"
+
+
+def refuse_guessing(request: Request) -> None:
+    """Too many wrong tokens from one address: refuse it for the cool-off time (429)."""
+    if cache.get(_failures_key(request), 0) >= settings.AUTH_FAILURE_LIMIT:
+        raise exceptions.Throttled(wait=settings.AUTH_FAILURE_COOLOFF_MINUTES * 60)
+
+
+def record_failure(request: Request) -> None:
+    key = _failures_key(request)
+    cache.add(key, 0, timeout=settings.AUTH_FAILURE_COOLOFF_MINUTES * 60)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, timeout=settings.AUTH_FAILURE_COOLOFF_MINUTES * 60)
+
+
+def authenticate_token(request: Request, token: str, scope: str) -> AccessToken:
+    """The usable token of ``scope``, or AuthenticationFailed (and one more failure counted)."""
+    refuse_guessing(request)
+    row = token_authenticate(token, scope=scope)
+    if row is None:
+        record_failure(request)
+        raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+    return row
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -29,9 +61,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             token = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        row = token_authenticate(token, scope=AccessToken.Scope.API)
-        if row is None:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        row = authenticate_token(request, token, AccessToken.Scope.API)
         return row.user, row
 
     def authenticate_header(self, request: Request) -> str:
