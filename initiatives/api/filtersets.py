@@ -53,6 +53,8 @@ class AgencyReferenceField(forms.Field):
         if value in (None, ""):
             return None
         references = [part.strip() for part in str(value).split(",") if part.strip()]
+        if any(len(ref) > 32 or "\x00" in ref for ref in references):
+            raise forms.ValidationError("Give agency ids or short names.")
         ids = {int(ref) for ref in references if ref.isdigit()}
         names = {ref.lower() for ref in references if not ref.isdigit()}
         matches = Q(pk__in=ids)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime
 import functools
+import re
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
@@ -246,6 +247,18 @@ class ModelRulesMixin:
         return attrs | derived
 
 
+class TagField(serializers.SlugRelatedField):
+    """A tag by its slug; anything that cannot be a slug is refused before the database sees it."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:64])
+        return super().to_internal_value(data)
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,64}")
+
+
 # --- Resources --------------------------------------------------------------------------------
 class AgencySerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Agency]):
     parent = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.parent
@@ -315,9 +328,7 @@ class InitiativeSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeri
     supporting_agencies = SupportingAgencySerializer(
         source="agency_roles", many=True, required=False
     )
-    tags = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Tag.objects.all(), many=True, required=False
-    )
+    tags = TagField(slug_field="slug", queryset=Tag.objects.all(), many=True, required=False)
     citations = CitationSerializer(many=True, read_only=True)
     open_milestones = serializers.IntegerField(read_only=True)
     overdue_milestones = serializers.IntegerField(read_only=True)

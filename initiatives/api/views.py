@@ -70,6 +70,8 @@ IF_MATCH = OpenApiParameter(
     description="The ETag you read; a stale one gets 412 and changes nothing.",
 )
 
+# Ids are positive integers; anything else in the path is a 404, not a failed lookup.
+ID_PATTERN = "[0-9]+"
 STALE = OpenApiResponse(description="If-Match does not match the current ETag; nothing changed.")
 
 
@@ -133,12 +135,15 @@ class VersionedModelViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, views
     the change saved, so of two writers holding the same ETag exactly one wins."""
 
     versioned = True  # read by the schema generator: details carry an ETag
+    lookup_value_regex = ID_PATTERN
 
     def _locked_object(self) -> Any:
         model = self.get_queryset().model
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         # Lock the bare row: the list queryset's joins and aggregates cannot take FOR UPDATE.
-        if not model.objects.select_for_update().filter(pk=lookup).exists():
+        if not str(lookup).isdigit() or not (
+            model.objects.select_for_update().filter(pk=lookup).exists()
+        ):
             raise NotFound
         instance = self.get_object()
         if_match = self.request.headers.get("If-Match")
@@ -183,6 +188,7 @@ def versioned_schema(serializer: type[BaseSerializer[Any]]) -> dict[str, Any]:
 
 
 class AgencyViewSet(ContentETagMixin, viewsets.ModelViewSet):
+    lookup_value_regex = ID_PATTERN
     """Government units. Everyone reads; superusers change."""
 
     queryset = Agency.objects.select_related("parent").order_by("short_name")
@@ -193,6 +199,7 @@ class AgencyViewSet(ContentETagMixin, viewsets.ModelViewSet):
 
 
 class MembershipViewSet(ContentETagMixin, viewsets.ModelViewSet):
+    lookup_value_regex = ID_PATTERN
     """Who holds which role in which agency. Superusers see and change all memberships;
     everyone else sees their own."""
 
@@ -391,6 +398,8 @@ class ProgressUpdateViewSet(
 ):
     """The append-only progress timeline, newest first. Posted updates are never changed."""
 
+    lookup_value_regex = ID_PATTERN
+
     queryset = ProgressUpdate.objects.select_related("initiative", "author").order_by(
         "-posted_at", "-id"
     )
@@ -416,6 +425,8 @@ class ProgressUpdateViewSet(
 class IndicatorViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
     """Measured quantities that show an initiative's delivery."""
 
+    lookup_value_regex = ID_PATTERN
+
     queryset = Indicator.objects.select_related("initiative").order_by("id")
     serializer_class = s.IndicatorSerializer
     filterset_class = IndicatorFilterSet
@@ -425,6 +436,8 @@ class IndicatorViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, viewsets.M
 
 class IndicatorReadingViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
     """Dated values of indicators, as their sources state them."""
+
+    lookup_value_regex = ID_PATTERN
 
     queryset = IndicatorReading.objects.select_related("indicator__initiative", "source").order_by(
         "-observed_on", "-id"

@@ -248,3 +248,51 @@ def test_deleting_a_programme_with_actions_is_a_conflict(world: World, editor: A
     InitiativeFactory(owner_agency=world.lead, parent=programme)
     assert editor.delete(f"{URL}{programme.pk}/").status_code == 409
     assert Initiative.objects.filter(pk=programme.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/v1/initiatives/null,null/", None),
+        ("patch", "/api/v1/milestones/abc/", {"title": "x"}),
+        ("post", "/api/v1/milestones/1.5/complete/", {}),
+        ("delete", "/api/v1/initiatives/-1/", None),
+    ],
+)
+def test_ids_that_are_not_numbers_are_404(
+    editor: APIClient, method: str, path: str, body: Any
+) -> None:
+    assert getattr(editor, method)(path, body).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": "NUL\x00byte"},
+        {"tags": ["\x00"]},
+        {"tags": ["x" * 500]},
+        {"notes": "\x00"},
+    ],
+)
+def test_nul_bytes_and_impossible_values_are_400(
+    world: World, editor: APIClient, body: dict[str, Any]
+) -> None:
+    initiative = InitiativeFactory(owner_agency=world.lead)
+    response = editor.patch(f"{URL}{initiative.pk}/", body)
+    assert response.status_code == 400, response.content
+    initiative.refresh_from_db()
+    assert initiative.version == 1
+
+
+@pytest.mark.parametrize(
+    "query", [{"owner_agency": "\x00"}, {"agency": "A\x00"}, {"search": "\x00"}]
+)
+def test_nul_bytes_in_filters_are_400(editor: APIClient, query: dict[str, str]) -> None:
+    assert editor.get(URL, query).status_code == 400
+
+
+def test_unknown_api_paths_answer_json_404(editor: APIClient) -> None:
+    for path in ("/api/v1/initiatives/abc/", "/api/v1/nothing-here/"):
+        response = editor.get(path)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
