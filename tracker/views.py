@@ -100,22 +100,20 @@ class CalendarFeedView(APIView):
 
 
 class FeedTokenSerializer(serializers.ModelSerializer[AccessToken]):
-    token = serializers.CharField(read_only=True, help_text="Shown once, when created.")
-    feed_url = serializers.CharField(read_only=True, help_text="Shown once, when created.")
-
     class Meta:
         model = AccessToken
-        fields = [
-            "id",
-            "name",
-            "prefix",
-            "created_at",
-            "expires_at",
-            "last_used_at",
-            "token",
-            "feed_url",
-        ]
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at"]
         read_only_fields = ["prefix", "created_at", "last_used_at"]
+
+
+class IssuedFeedTokenSerializer(FeedTokenSerializer):
+    """The answer to creating a feed token: the only time the token is shown."""
+
+    token = serializers.CharField(read_only=True)
+    feed_url = serializers.CharField(read_only=True, help_text="Subscribe your calendar to it.")
+
+    class Meta(FeedTokenSerializer.Meta):
+        fields = [*FeedTokenSerializer.Meta.fields, "token", "feed_url"]
 
 
 class FeedTokenViewSet(
@@ -140,6 +138,7 @@ class FeedTokenViewSet(
             user=cast(Any, self.request.user), scope=AccessToken.Scope.CALENDAR
         )
 
+    @extend_schema(responses={201: IssuedFeedTokenSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -148,10 +147,9 @@ class FeedTokenViewSet(
             name=serializer.validated_data["name"],
             scope=AccessToken.Scope.CALENDAR,
         )
-        data = dict(self.get_serializer(row).data)
-        data["token"] = token
-        data["feed_url"] = f"{settings.SITE_URL}/api/v1/calendar.ics?{FEED_TOKEN_PARAMETER}={token}"
-        return Response(data, status=status.HTTP_201_CREATED)
+        row.token = token  # type: ignore[attr-defined]
+        row.feed_url = f"{settings.SITE_URL}/api/v1/calendar.ics?{FEED_TOKEN_PARAMETER}={token}"  # type: ignore[attr-defined]
+        return Response(IssuedFeedTokenSerializer(row).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: AccessToken) -> None:
         token_revoke(token=instance)

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
 Column = tuple[str, Callable[[Any], Any]]
@@ -48,3 +50,17 @@ def csv_response(name: str, columns: list[Column], rows: Iterable[Any]) -> Strea
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     return response
+
+
+class CsvFormatNegotiation(DefaultContentNegotiation):
+    """``?format=csv`` (or ``json``) picks the format on the lists that offer CSV; any other
+    value is a 400 naming the parameter, not the 404 of DRF's format override."""
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        wanted = request.query_params.get("format")
+        if wanted is None:
+            return super().select_renderer(request, renderers, format_suffix)
+        for renderer in renderers:
+            if renderer.format == wanted and wanted in ("json", "csv"):
+                return renderer, renderer.media_type
+        raise ValidationError({"format": ["Give json or csv."]})

@@ -13,7 +13,7 @@ ERROR_DESCRIPTIONS = {
     "400": "Bad input; the body names each parameter or field and what is wrong with it.",
     "401": "Not authenticated: no credentials, or an invalid, expired or revoked token.",
     "403": "Authenticated, but not allowed to do this.",
-    "404": "No such resource.",
+    "404": "No such resource (or, for a list, no such page).",
     "409": "Other records still refer to this one.",
     "429": "Too many requests; retry after the number of seconds in Retry-After.",
 }
@@ -37,7 +37,7 @@ class TrackerAutoSchema(AutoSchema):
             codes.append("400")
         if writes:
             codes.append("403")
-        if "{" in self.path:
+        if "{" in self.path or (self._is_list_view() and self.method == "GET"):
             codes.append("404")
         if self.method == "DELETE":
             codes.append("409")

@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from initiatives import selectors, services
 from initiatives.api import serializers as s
 from initiatives.api.conditional import ContentETagMixin
-from initiatives.api.export import Column, CSVRenderer, csv_response
+from initiatives.api.export import Column, CsvFormatNegotiation, CSVRenderer, csv_response
 from initiatives.api.filtersets import (
     AgencyFilterSet,
     IndicatorFilterSet,
@@ -242,6 +242,7 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
     """Announced actions, programmes and goals, with their lead and supporting agencies."""
 
     renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    content_negotiation_class = CsvFormatNegotiation
     csv_name = "initiatives"
     csv_columns: list[Column] = [
         ("id", lambda i: i.pk),
@@ -334,6 +335,7 @@ class MilestoneViewSet(CsvExportMixin, VersionedModelViewSet):
     """Dated commitments of initiatives, ordered by due date (no date last)."""
 
     renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    content_negotiation_class = CsvFormatNegotiation
     csv_name = "milestones"
     csv_columns: list[Column] = [
         ("id", lambda m: m.pk),

@@ -137,3 +137,15 @@ def test_throttling_answers_429_with_retry_after(
     assert int(client.get("/api/v1/agencies/")["Retry-After"]) > 0
     anonymous = world.client("anonymous")
     assert [anonymous.get("/api/v1/agencies/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/initiatives/", "/api/v1/milestones/"])
+def test_unknown_format_is_a_400_naming_it(editor: APIClient, url: str) -> None:
+    response = editor.get(url, {"format": "xml"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["format"]
+    assert editor.get(url, {"format": "json"}).status_code == 200
+
+
+def test_format_means_nothing_elsewhere(editor: APIClient) -> None:
+    assert editor.get("/api/v1/agencies/", {"format": "anything"}).status_code == 200
