@@ -18,10 +18,18 @@ ERROR_DESCRIPTIONS = {
     "429": "Too many requests; retry after the number of seconds in Retry-After.",
 }
 NOT_MODIFIED = "Not modified: the If-None-Match ETag is still current; no body."
-# A 400 lists messages per parameter or field ("non_field_errors" for the row as a whole).
+# A 400 lists messages per parameter or field ("non_field_errors" for the row as a whole); a
+# nested field's messages nest the same way (by index for list items); a body that cannot be
+# parsed at all gets a single "detail".
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {}},
+            {"type": "object"},
+            {"type": "string"},
+        ]
+    },
 }
 
 
