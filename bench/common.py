@@ -70,9 +70,10 @@ def app_env(database: str, **extra: str) -> dict[str, str]:
     }
 
 
-def manage(database: str, *args: str) -> str:
+def run_in_app(database: str, *argv: str) -> str:
+    """Run a Python program of the project on ``database``; its standard output."""
     result = subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *argv],
         cwd=BASE_DIR,
         env=app_env(database),
         capture_output=True,
@@ -80,8 +81,12 @@ def manage(database: str, *args: str) -> str:
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{result.stderr}")
     return result.stdout
+
+
+def manage(database: str, *args: str) -> str:
+    return run_in_app(database, "manage.py", *args)
 
 
 def schema_fingerprint() -> str:

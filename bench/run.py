@@ -15,22 +15,20 @@ import functools
 import itertools
 import json
 import os
-import subprocess
 import sys
 from typing import Any
 
 import psycopg
 
 from bench.common import (
-    BASE_DIR,
     Client,
     Report,
     Server,
-    app_env,
     cloned,
     database_url,
     manage,
     median_pair,
+    run_in_app,
     template_for,
 )
 from bench.load import sustainable_rate
@@ -123,17 +121,8 @@ def bench_depth(report: Report, database: str, api: Client, runs: int) -> None:
 
 
 def probe(database: str, *args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.reminders_probe", *args],
-        cwd=BASE_DIR,
-        env=app_env(database),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"reminders_probe {args} failed:\n{result.stderr}")
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    output = run_in_app(database, "-m", "bench.reminders_probe", *args)
+    return dict(json.loads(output.strip().splitlines()[-1]))
 
 
 def bench_reminders(report: Report, template: str, digests: int) -> None:

@@ -6,8 +6,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,3 +36,13 @@ def settings_under(env: dict[str, str], *names: str) -> dict[str, Any]:
     result = run_python(code, env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def wait_for(condition: Any, seconds: float = 30, what: str = "condition") -> None:
+    """Poll ``condition`` until it holds; fail the test after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{what} not reached within {seconds}s")

@@ -13,21 +13,13 @@ from celery.contrib.testing.worker import start_worker
 
 from config import celery_app
 from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, UserFactory
+from tests.helpers import wait_for
 from tests.tracker.conftest import Sink, body
 from tracker.models import Reminder
 from tracker.services import reminders_sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TODAY = datetime.date(2024, 6, 19)
-
-
-def wait_for(condition: Any, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"not reached within {seconds}s")
 
 
 def forget_connections() -> None:

@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 from config import celery_app
 from tests.conftest import service_missing
 from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, UserFactory
-from tests.helpers import BASE_DIR
+from tests.helpers import BASE_DIR, wait_for
 from tests.tracker.conftest import Sink, SmtpServer, free_port
 from tracker.models import Reminder
 from tracker.services import reminders_dispatch, reminders_sweep
@@ -32,15 +32,6 @@ from tracker.services import reminders_dispatch, reminders_sweep
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
 TODAY = datetime.date(2024, 6, 19)
 LEASE_SECONDS = 3
-
-
-def wait_for(condition: Any, seconds: float = 60, what: str = "condition") -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"{what} not reached within {seconds}s")
 
 
 class OwnRedis:
