@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Reinstall when the dependency list changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format bench bench-quick
+.PHONY: install run test lint format bench bench-quick fuzz
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -41,3 +41,7 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m bench.run --size quick
+
+# Schema fuzzing of every API operation, as an editor and anonymously (thousands of cases).
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-30} $(BIN)/pytest tests/test_fuzz.py

@@ -126,7 +126,7 @@ class FeedTokenViewSet(
 
     serializer_class = FeedTokenSerializer
     permission_classes = [IsAuthenticated]
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[0-9]{1,18}"
     pagination_class = None
 
     queryset = AccessToken.objects.none()  # for the schema; requests use get_queryset

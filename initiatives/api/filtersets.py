@@ -53,7 +53,7 @@ class AgencyReferenceField(forms.Field):
         if value in (None, ""):
             return None
         references = [part.strip() for part in str(value).split(",") if part.strip()]
-        if any(len(ref) > 32 or "\x00" in ref for ref in references):
+        if any(len(ref) > (18 if ref.isdigit() else 32) or "\x00" in ref for ref in references):
             raise forms.ValidationError("Give agency ids or short names.")
         ids = {int(ref) for ref in references if ref.isdigit()}
         names = {ref.lower() for ref in references if not ref.isdigit()}
@@ -81,7 +81,22 @@ class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     """A comma list of choices, each checked."""
 
 
-class NumberInFilter(filters.BaseInFilter, filters.NumberFilter):
+# Ids are 64-bit integers: a longer number is no id (and would overflow the database's type).
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(filters.NumberFilter):
+    field_class = IdField
+
+
+class NumberInFilter(filters.BaseInFilter, IdFilter):
     """A comma list of ids."""
 
 

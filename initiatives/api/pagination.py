@@ -165,6 +165,8 @@ class KeysetPagination(BasePagination):
             ]
         except (DjangoValidationError, ValueError, TypeError):
             raise invalid from None
+        if any(isinstance(v, int) and not -(2**63) <= v < 2**63 for v in typed):
+            raise invalid
         return typed, backwards
 
     # -- paging ------------------------------------------------------------------------------

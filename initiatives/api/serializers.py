@@ -102,6 +102,12 @@ class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
     def use_pk_only_optimization(self) -> bool:
         return False
 
+    def to_internal_value(self, data: Any) -> Any:
+        # A number too large for an id would overflow the database's integer, not miss a row.
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data < 2**63:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
     def to_representation(self, value: Any) -> Any:
         # The summaries are flat rows of plain fields: read them straight off the object
         # (a serializer per related row would cost more than the whole rest of a list).

@@ -71,7 +71,7 @@ IF_MATCH = OpenApiParameter(
 )
 
 # Ids are positive integers; anything else in the path is a 404, not a failed lookup.
-ID_PATTERN = "[0-9]+"
+ID_PATTERN = "[0-9]{1,18}"
 STALE = OpenApiResponse(description="If-Match does not match the current ETag; nothing changed.")
 
 

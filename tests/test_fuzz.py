@@ -1,0 +1,76 @@
+"""Schema fuzzing, bounded: schemathesis generates requests for every operation of the OpenAPI
+schema and checks each answer (no server error; status code, content type, headers and body
+as documented), as an editor and as an anonymous caller. `make fuzz` runs the long version."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config.wsgi import application
+from initiatives.models import Agency
+from initiatives.tokens import token_issue
+from tests.factories import MembershipFactory, UserFactory
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+# A few cases per operation in `make test`; `make fuzz` asks for many more (FUZZ_EXAMPLES).
+BOUNDED = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "3")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    # The WSGI app is called directly, so Django's request signals would close the test's own
+    # database connection mid-transaction; the test client disconnects them the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def editor_headers(db: None) -> dict[str, str]:
+    call_command("loaddata", "seed", verbosity=0)
+    editor = UserFactory(username="fuzz-editor")
+    MembershipFactory(user=editor, agency=Agency.objects.get(short_name="MIIT"), role="editor")
+    _, token = token_issue(user=editor, name="fuzz")
+    return {"Authorization": f"Bearer {token}"}
+
+
+@schema.parametrize()
+@BOUNDED
+def test_every_operation_as_an_editor(case: Any, editor_headers: dict[str, str]) -> None:
+    case.call_and_validate(headers=editor_headers, checks=CHECKS)
+
+
+@schema.parametrize()
+@BOUNDED
+@pytest.mark.django_db
+def test_every_operation_anonymously(case: Any) -> None:
+    case.call_and_validate(checks=CHECKS)
