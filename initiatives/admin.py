@@ -10,6 +10,7 @@ milestone changes land in the audit history (the "History" button on each).
 
 from __future__ import annotations
 
+import copy
 import datetime
 from typing import Any
 
@@ -313,10 +314,38 @@ class IndicatorInline(ScopedInline, admin.TabularInline):
     show_change_link = True
 
 
+class ProgressUpdateInlineForm(forms.ModelForm):
+    """Checks, before anything is saved, that what the update sets keeps the initiative valid
+    (superseded needs a successor, for one): the service would refuse it only after the
+    initiative's own form had been saved."""
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["body", "status", "confidence", "progress"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        initiative = getattr(self.instance, "initiative", None)
+        if self.instance.pk is None and initiative is not None and self.has_changed():
+            candidate = copy.copy(Initiative.objects.get(pk=initiative.pk))
+            candidate.apply_update(
+                status=cleaned.get("status") or "",
+                confidence=cleaned.get("confidence") or "",
+                progress=cleaned.get("progress"),
+            )
+            try:
+                candidate.full_clean()
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from None
+        return cleaned
+
+
 class ProgressUpdateInline(ScopedInline, admin.TabularInline):
     """The timeline: posted updates read-only, and one empty row to post a new one."""
 
     model = ProgressUpdate
+    form = ProgressUpdateInlineForm
     fields = ["posted_at", "author", "body", "status", "confidence", "progress"]
     readonly_fields = ["posted_at", "author"]
     extra = 1

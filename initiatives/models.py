@@ -382,6 +382,36 @@ class Initiative(VersionedModel):
     def __str__(self) -> str:
         return self.title
 
+    def apply_update(
+        self,
+        *,
+        status: str = "",
+        confidence: str = "",
+        progress: int | None = None,
+        completed_on: datetime.date | None = None,
+        superseded_by: Initiative | None = None,
+    ) -> bool:
+        """Take the status, confidence and progress a progress update sets (in memory).
+
+        Completed or partially completed dates the completion (default: today); leaving those
+        statuses clears it; superseded takes the initiative that supersedes it. Returns whether
+        anything changed.
+        """
+        changed = False
+        if status and status != self.status:
+            self.status = status
+            finished = status in self.FINISHED_STATUSES
+            self.completed_on = (completed_on or local_today()) if finished else None
+            self.superseded_by = superseded_by if status == self.Status.SUPERSEDED else None
+            changed = True
+        if confidence and confidence != self.confidence:
+            self.confidence = confidence
+            changed = True
+        if progress is not None and progress != self.progress:
+            self.progress = progress
+            changed = True
+        return changed
+
     def clean(self) -> None:
         # A programme cannot sit below one of its own actions; a row cannot check a cycle.
         ancestor, seen = self.parent, set()

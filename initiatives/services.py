@@ -100,19 +100,13 @@ def progress_update_post(
     )
     update.full_clean(exclude=["initiative"])
 
-    changed = False
-    if status and status != initiative.status:
-        initiative.status = status
-        finished = status in Initiative.FINISHED_STATUSES
-        initiative.completed_on = (completed_on or local_today()) if finished else None
-        initiative.superseded_by = superseded_by if status == Initiative.Status.SUPERSEDED else None
-        changed = True
-    if confidence and confidence != initiative.confidence:
-        initiative.confidence = confidence
-        changed = True
-    if progress is not None and progress != initiative.progress:
-        initiative.progress = progress
-        changed = True
+    changed = initiative.apply_update(
+        status=status,
+        confidence=confidence,
+        progress=progress,
+        completed_on=completed_on,
+        superseded_by=superseded_by,
+    )
     if changed:
         _save_with_history(initiative, actor=author, reason=f"Progress update: {body[:80]}")
     update.save()

@@ -245,3 +245,35 @@ def test_changelist_queries_do_not_grow_with_rows(
     assert not [
         q for q in fifty.captured_queries if "COUNT(*)" in q["sql"] and "WHERE" not in q["sql"]
     ]
+
+
+def test_an_update_that_would_break_a_rule_saves_nothing(agencies: dict[str, Any]) -> None:
+    # given an editor changing the title and posting an update that sets "superseded" (which
+    # needs a successor the timeline row cannot give)
+    client = client_for(staff(agencies["a"], Membership.Role.EDITOR))
+    initiative = agencies["a_work"]
+    change = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    data = {
+        "title": "Renamed",
+        "slug": initiative.slug,
+        "owner_agency": initiative.owner_agency_id,
+        "status": initiative.status,
+        "confidence": initiative.confidence,
+        "progress": 0,
+        "announced_on": "2023-03-01",
+        "updates-TOTAL_FORMS": 1,
+        "updates-INITIAL_FORMS": 0,
+        "updates-0-initiative": initiative.pk,
+        "updates-0-body": "Replaced by a new plan",
+        "updates-0-status": "superseded",
+    }
+    for prefix in ("milestones", "agency_roles", "indicators", "citations"):
+        data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
+    # when
+    response = client.post(change, data)
+    # then the form says why, and neither the title nor the update was saved
+    assert response.status_code == 200
+    assert "superseded_by is set exactly when status is superseded" in response.content.decode()
+    initiative.refresh_from_db()
+    assert (initiative.title, initiative.version) == ("Alpha programme", 1)
+    assert not initiative.updates.exists()
