@@ -185,7 +185,22 @@ class PlannedReminder:
 def planned_reminders(today: datetime.date) -> Iterator[list[PlannedReminder]]:
     """The ledger rows due today, in batches (some may be in the ledger already)."""
     candidates, slots = milestones_to_remind(today)
-    milestones = candidates.select_related("initiative__owner_agency", "owner").order_by("id")
+    # Only what recipients_for and the ledger read: tens of thousands of rows at national scale.
+    milestones = (
+        candidates.select_related("initiative__owner_agency", "owner")
+        .only(
+            "id",
+            "due_date",
+            "title",
+            "initiative__id",
+            "initiative__owner_agency__id",
+            "initiative__owner_agency__contact_email",
+            "owner__id",
+            "owner__email",
+            "owner__is_active",
+        )
+        .order_by("id")
+    )
     for batch in batched(milestones.iterator(chunk_size=PLAN_BATCH), PLAN_BATCH):
         batch = [milestone for milestone in batch if milestone.due_date in slots]
         people = AgencyPeople.load(m.initiative.owner_agency_id for m in batch)
