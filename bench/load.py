@@ -111,6 +111,9 @@ def sustainable_rate(
 ) -> tuple[float, list[Trial]]:
     """The highest rate the server keeps up with: doubling until it falls behind, then a few
     halving steps between the last rate kept and the first missed."""
+    # Every worker's first requests compile read plans and open its database connection; a
+    # trial that counted them would measure start-up, not the rate the server keeps up with.
+    run_trial(port, path, start * 2, seconds, headers, connections)
     trials: list[Trial] = []
     low, high = 0.0, start
     while high <= limit:

@@ -229,7 +229,6 @@ def initiatives_for_api() -> QuerySet[Initiative]:
             "parent__title",
             "superseded_by__title",
         )
-        .prefetch_related("agency_roles__agency", "tags", "citations__source")
         .with_milestone_counts()
         .order_by("id")
     )
@@ -274,6 +273,10 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
     permission_classes = [LeadAgencyEditsOrReadOnly]
 
     def get_queryset(self) -> QuerySet[Initiative]:
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if self.action == "list" and renderer is not None and renderer.format == "csv":
+            return initiatives_for_api().prefetch_related("agency_roles__agency")
+        # The serializer reads the related summaries of a page at once.
         return initiatives_for_api()
 
     @extend_schema(

@@ -56,3 +56,36 @@ def test_every_resource_renders_the_same() -> None:
     for serializer_class, instance in cases:
         fast, generic = both(serializer_class, instance)
         assert fast == generic, serializer_class.__name__
+
+
+def test_a_page_reads_related_summaries_as_the_nested_serializers_do() -> None:
+    # given initiatives with several supporting agencies, tags (named against their id order)
+    # and citations, and one with none
+    from initiatives.models import Tag
+
+    first, second, bare = InitiativeFactory(), InitiativeFactory(), InitiativeFactory()
+    zebra, apple = (
+        Tag.objects.create(name="Zebra", slug="zebra"),
+        Tag.objects.create(name="Apple", slug="apple"),
+    )
+    for initiative in (first, second):
+        InitiativeAgencyFactory(initiative=initiative, role="supervising")
+        InitiativeAgencyFactory(initiative=initiative)
+        initiative.tags.set([zebra, apple])
+        for excerpt in ("later", "earlier"):
+            InitiativeSource.objects.create(
+                initiative=initiative, source=SourceFactory(url=f"https://example.org/{initiative.pk}/{excerpt}"),
+                excerpt=excerpt, speaker="Jin Zhuanglong",
+            )  # fmt: skip
+    # when a page of them is rendered (three queries for the relations of the whole page)
+    page = list(initiatives_for_api().filter(pk__in=[first.pk, second.pk, bare.pk]))
+    rendered = s.InitiativeSerializer(page, many=True).data
+    # then each row is what DRF's nested serializers make of the relations, in their order
+    for row, initiative in zip(rendered, page, strict=True):
+        generic = serializers.ModelSerializer.to_representation(
+            s.InitiativeSerializer(), initiatives_for_api().get(pk=initiative.pk)
+        )
+        assert dict(row) == dict(generic)
+    assert rendered[0]["tags"] == ["apple", "zebra"]
+    assert [c["excerpt"] for c in rendered[0]["citations"]] == ["later", "earlier"]
+    assert rendered[2]["supporting_agencies"] == rendered[2]["citations"] == []
