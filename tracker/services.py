@@ -442,6 +442,9 @@ def reminders_send_batch(
             message = digest_message(recipient, live, today)
             ids = [row.pk for row in live]
             try:
+                # Opened here, not by send_messages, which would close a connection it opened
+                # itself after every message (a no-op while the connection is open).
+                connection.open()
                 connection.send_messages([message])
             except (smtplib.SMTPException, OSError) as error:
                 _record_failure(ids, error)

@@ -19,11 +19,13 @@ class Sink:
     """What the SMTP server accepted; set ``refuse`` to answer the next N messages with 451."""
 
     messages: list[email.message.EmailMessage] = field(default_factory=list)
+    peers: set[Any] = field(default_factory=set)  # one per SMTP connection that sent mail
     refuse: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
+            self.peers.add(session.peer)
             if self.refuse > 0:
                 self.refuse -= 1
                 return "451 4.3.0 Try again later"

@@ -78,6 +78,19 @@ def test_one_digest_per_recipient_grouped_by_initiative(sink: Sink, people: dict
     assert {row.message_id for row in rows} == {ann["Message-ID"]}
 
 
+def test_a_batch_sends_over_one_connection(sink: Sink, people: dict[str, Any]) -> None:
+    # given reminders for three people
+    carol = UserFactory(username="carol", email="carol@example.org")
+    for owner in (people["ann"], people["bob"], carol):
+        milestone(owner, TODAY, f"{owner.username}'s milestone")
+    reminders_plan(today=TODAY)
+    # when their digests go out in one batch
+    outcome = send_all()
+    # then three messages went over a single SMTP connection
+    assert len(outcome.sent) == len(sink.messages) == 3
+    assert len(sink.peers) == 1
+
+
 def test_sending_again_sends_nothing(sink: Sink, people: dict[str, Any]) -> None:
     milestone(people["ann"], TODAY, "Due today")
     reminders_plan(today=TODAY)
