@@ -14,12 +14,16 @@ import copy
 import datetime
 from typing import Any
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -78,6 +82,13 @@ def badge(text: str, colour: str) -> str:
         colour,
         text,
     )
+
+
+def error_text(error: ValidationError) -> str:
+    """A ValidationError as one line that names the fields."""
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(e)}" for field, e in error.message_dict.items())
+    return " ".join(error.messages)
 
 
 def is_autocomplete(request: HttpRequest) -> bool:
@@ -148,6 +159,30 @@ class AgencyScoped:
             editable = agencies_editable_by(request.user)
             results = results.filter(**{f"{self.agency_field}__in": editable})
         return results, may_have_duplicates
+
+
+class ScopedHistoryAdmin(AgencyScoped, SimpleHistoryAdmin):
+    """simple-history's admin, with a revert treated as the change it is.
+
+    Its revert form saves on POST after checking only that the user may *view* the row, and
+    saves the old version's row as it was, version number included.
+    """
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method == "POST":
+            current = self.get_object(request, unquote(object_id))
+            if current is None or not self.has_change_permission(request, current):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            # Go on from the stored version (a revert starts from an old one): versions only
+            # move forward, or an ETag handed out before would match again.
+            obj.version = type(obj).objects.values_list("version", flat=True).get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
 
 
 class ReadableByMembers:
@@ -317,7 +352,11 @@ class IndicatorInline(ScopedInline, admin.TabularInline):
 class ProgressUpdateInlineForm(forms.ModelForm):
     """Checks, before anything is saved, that what the update sets keeps the initiative valid
     (superseded needs a successor, for one): the service would refuse it only after the
-    initiative's own form had been saved."""
+    initiative's own form had been saved.
+
+    The check runs on the initiative as the request leaves it: in the inline, the change form's
+    new values (a later start date, say), not the stored row; a new initiative has no stored row.
+    """
 
     class Meta:
         model = ProgressUpdate
@@ -326,9 +365,9 @@ class ProgressUpdateInlineForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        initiative = getattr(self.instance, "initiative", None)
+        initiative = cleaned.get("initiative")
         if self.instance.pk is None and initiative is not None and self.has_changed():
-            candidate = copy.copy(Initiative.objects.get(pk=initiative.pk))
+            candidate = copy.copy(initiative)
             candidate.apply_update(
                 status=cleaned.get("status") or "",
                 confidence=cleaned.get("confidence") or "",
@@ -376,7 +415,7 @@ class DueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(AgencyScoped, SimpleHistoryAdmin):
+class InitiativeAdmin(ScopedHistoryAdmin):
     agency_field = "owner_agency"
     list_display = [
         "title",
@@ -482,7 +521,7 @@ class MoveDueDateForm(forms.Form):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(AgencyScoped, SimpleHistoryAdmin):
+class MilestoneAdmin(ScopedHistoryAdmin):
     agency_field = "initiative__owner_agency"
     form = MilestoneForm
     list_display = [
@@ -538,12 +577,17 @@ class MilestoneAdmin(AgencyScoped, SimpleHistoryAdmin):
 
     @admin.action(description="Mark the selected milestones done today", permissions=["change"])
     def mark_done(self, request: HttpRequest, queryset: Any) -> None:
+        milestones = self._editable(request, queryset).filter(status__in=Milestone.OPEN_STATUSES)
         done = 0
-        for milestone in self._editable(request, queryset).filter(
-            status__in=Milestone.OPEN_STATUSES
-        ):
-            services.milestone_complete(milestone=milestone, actor=request.user)
-            done += 1
+        try:
+            with transaction.atomic():  # all the selected milestones, or none
+                for milestone in milestones:
+                    services.milestone_complete(milestone=milestone, actor=request.user)
+                    done += 1
+        except ValidationError as error:
+            failed = f"milestone {milestone.pk}: {error_text(error)}"
+            messages.error(request, f"No milestone marked done ({failed}).")
+            return
         messages.success(request, f"{done} milestones marked done.")
 
     @admin.action(description="Send a reminder now (once a day at most)", permissions=["change"])
@@ -563,14 +607,22 @@ class MilestoneAdmin(AgencyScoped, SimpleHistoryAdmin):
         milestones = self._editable(request, queryset)
         form = MoveDueDateForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            for milestone in milestones:
-                services.milestone_move_due_date(
-                    milestone=milestone,
-                    due_date=form.cleaned_data["due_date"],
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                )
-            messages.success(request, f"Moved {milestones.count()} due dates.")
+            moved = 0
+            try:
+                with transaction.atomic():  # all the selected milestones, or none
+                    for milestone in milestones:
+                        services.milestone_move_due_date(
+                            milestone=milestone,
+                            due_date=form.cleaned_data["due_date"],
+                            reason=form.cleaned_data["reason"],
+                            actor=request.user,
+                        )
+                        moved += 1
+            except ValidationError as error:
+                failed = f"milestone {milestone.pk}: {error_text(error)}"
+                messages.error(request, f"No due date moved ({failed}).")
+                return None
+            messages.success(request, f"Moved {moved} due dates.")
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -583,7 +635,7 @@ class MilestoneAdmin(AgencyScoped, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/initiatives/milestone/move_due_date.html", context)
 
 
-class ProgressUpdateForm(forms.ModelForm):
+class ProgressUpdateForm(ProgressUpdateInlineForm):
     class Meta:
         model = ProgressUpdate
         fields = ["initiative", "body", "status", "confidence", "progress"]
@@ -649,6 +701,21 @@ class IndicatorReadingAdmin(AgencyScoped, admin.ModelAdmin):
     autocomplete_fields = ["indicator", "source"]
     date_hierarchy = "observed_on"
     show_full_result_count = False
+
+
+# --- Sign-in records (django-axes) ---------------------------------------------------------------
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    @admin.action(description="Clean up expired attempts")
+    def cleanup_expired_attempts(self, request: HttpRequest, queryset: Any) -> None:
+        # axes' own action reads the attempt time its sign-in handlers stamp on a request, which
+        # an admin request has not got (AttributeError, a 500); without one it counts from now.
+        request.axes_attempt_time = None  # type: ignore[attr-defined]
+        super().cleanup_expired_attempts(request, queryset)
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptAdmin)
 
 
 # --- Tokens -------------------------------------------------------------------------------------

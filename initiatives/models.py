@@ -649,17 +649,24 @@ class Milestone(VersionedModel):
         self.due_date_reason = "" if self.due_date == self.baseline_due_date else reason
 
     def due_status_on(self, today: datetime.date) -> str:
-        if self.status == self.Status.DONE:
-            return self.DueStatus.DONE
-        if self.status == self.Status.CANCELLED:
-            return self.DueStatus.CANCELLED
-        if self.due_date is None:
-            return self.DueStatus.NO_DATE
-        if self.due_date < today:
-            return self.DueStatus.OVERDUE
-        if (self.due_date - today).days <= settings.REMINDER_DUE_SOON_DAYS:
-            return self.DueStatus.DUE_SOON
-        return self.DueStatus.UPCOMING
+        return self.due_status_of(self.status, self.due_date, today)
+
+    @classmethod
+    def due_status_of(
+        cls, status: str, due_date: datetime.date | None, today: datetime.date
+    ) -> str:
+        """The due status of a milestone with this status and due date (also for plain rows)."""
+        if status == cls.Status.DONE:
+            return cls.DueStatus.DONE
+        if status == cls.Status.CANCELLED:
+            return cls.DueStatus.CANCELLED
+        if due_date is None:
+            return cls.DueStatus.NO_DATE
+        if due_date < today:
+            return cls.DueStatus.OVERDUE
+        if (due_date - today).days <= settings.REMINDER_DUE_SOON_DAYS:
+            return cls.DueStatus.DUE_SOON
+        return cls.DueStatus.UPCOMING
 
     @property
     def due_status(self) -> str:
@@ -671,10 +678,14 @@ class Milestone(VersionedModel):
 
     @property
     def days_slipped(self) -> int | None:
+        return self.slip_between(self.due_date, self.baseline_due_date)
+
+    @staticmethod
+    def slip_between(due_date: datetime.date | None, baseline: datetime.date | None) -> int | None:
         """How many days the due date has moved from the baseline (negative: brought forward)."""
-        if self.due_date is None or self.baseline_due_date is None:
+        if due_date is None or baseline is None:
             return None
-        return (self.due_date - self.baseline_due_date).days
+        return (due_date - baseline).days
 
 
 class ProgressUpdate(models.Model):

@@ -7,7 +7,7 @@ empty list or a silently ignored filter. Multi-value parameters take comma lists
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters as filters
 from django import forms
@@ -104,7 +104,21 @@ class WholeNumberFilter(filters.Filter):
     field_class = forms.IntegerField
 
 
-class AgencyFilterSet(filters.FilterSet):
+class FilterSet(filters.FilterSet):
+    """django-filter builds a form class, with a form field per filter, on every request. The
+    filters here are the same for every request, so the class is built once per FilterSet
+    (each form instance still gets its own copies of the fields, as Django forms do)."""
+
+    _form_classes: ClassVar[dict[type[Any], type[forms.Form]]] = {}
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class = self._form_classes.get(type(self))
+        if form_class is None:
+            form_class = self._form_classes[type(self)] = super().get_form_class()
+        return form_class
+
+
+class AgencyFilterSet(FilterSet):
     kind = ChoiceInFilter(choices=Agency.Kind.choices)
     parent = NumberInFilter(field_name="parent_id")
     search = filters.CharFilter(method="filter_search", label="Words in name or short name")
@@ -120,7 +134,7 @@ class AgencyFilterSet(filters.FilterSet):
         )
 
 
-class MembershipFilterSet(filters.FilterSet):
+class MembershipFilterSet(FilterSet):
     agency = AgencyReferenceFilter(field_name="agency_id", lookup_expr="in")
     user = NumberInFilter(field_name="user_id")
     role = ChoiceInFilter(choices=Membership.Role.choices)
@@ -130,7 +144,7 @@ class MembershipFilterSet(filters.FilterSet):
         fields: list[str] = []
 
 
-class InitiativeFilterSet(filters.FilterSet):
+class InitiativeFilterSet(FilterSet):
     status = ChoiceInFilter(choices=Initiative.Status.choices)
     confidence = ChoiceInFilter(choices=Initiative.Confidence.choices)
     owner_agency = AgencyReferenceFilter(
@@ -184,7 +198,7 @@ class InitiativeFilterSet(filters.FilterSet):
         )
 
 
-class MilestoneFilterSet(filters.FilterSet):
+class MilestoneFilterSet(FilterSet):
     initiative = NumberInFilter(field_name="initiative_id")
     agency = AgencyReferenceFilter(
         field_name="initiative__owner_agency_id",
@@ -219,7 +233,7 @@ class MilestoneFilterSet(filters.FilterSet):
         return queryset.due_status_in(value)
 
 
-class ProgressUpdateFilterSet(filters.FilterSet):
+class ProgressUpdateFilterSet(FilterSet):
     initiative = NumberInFilter(field_name="initiative_id")
     author = NumberInFilter(field_name="author_id")
     posted_after = filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
@@ -231,7 +245,7 @@ class ProgressUpdateFilterSet(filters.FilterSet):
         fields: list[str] = []
 
 
-class IndicatorFilterSet(filters.FilterSet):
+class IndicatorFilterSet(FilterSet):
     initiative = NumberInFilter(field_name="initiative_id")
     direction = ChoiceInFilter(choices=Indicator.Direction.choices)
     kind = ChoiceInFilter(choices=Indicator.Kind.choices)
@@ -242,7 +256,7 @@ class IndicatorFilterSet(filters.FilterSet):
         fields: list[str] = []
 
 
-class IndicatorReadingFilterSet(filters.FilterSet):
+class IndicatorReadingFilterSet(FilterSet):
     indicator = NumberInFilter(field_name="indicator_id")
     initiative = NumberInFilter(field_name="indicator__initiative_id")
     observed_after = filters.DateFilter(field_name="observed_on", lookup_expr="gte")

@@ -17,7 +17,7 @@ from operator import attrgetter
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -198,6 +198,48 @@ def _summarised(name: str) -> Callable[[Any], Any]:
     return lambda obj: obj.related_summaries[name]
 
 
+Reading = tuple[tuple[str, ...], Callable[[Any], Any]]  # the columns a field needs, its reader
+
+
+def _summary_from_row(field: SummaryRelatedField, source: str) -> Reading:
+    """A related row's summary from the columns ``source`` (its id) and ``source__<name>``."""
+    read_id = attrgetter(source)
+    getters = [
+        (name, None if name == "id" else attrgetter(f"{source}__{name}"))
+        for name in field.summary.Meta.fields
+    ]
+
+    def read(row: Any) -> Any:
+        pk = read_id(row)
+        if pk is None:
+            return None
+        return {name: pk if get is None else plain(get(row)) for name, get in getters}
+
+    columns = (source, *(f"{source}__{name}" for name, get in getters if get is not None))
+    return columns, read
+
+
+def _row_reading(serializer: Any, name: str, field: Any) -> Reading | None:
+    """How to render ``field`` from a plain row of columns; None when it needs the instance."""
+    if name in serializer.summarised_fields:
+        return None
+    if isinstance(field, serializers.SerializerMethodField):
+        inputs = serializer.row_inputs.get(name)
+        return None if inputs is None else (tuple(inputs), field.to_representation)
+    if field.source == "*" or len(field.source_attrs) != 1:
+        return None
+    source = field.source_attrs[0]
+    if isinstance(field, SummaryRelatedField):
+        return _summary_from_row(field, source)
+    try:
+        model_field = serializer.Meta.model._meta.get_field(source)
+    except FieldDoesNotExist:
+        return None
+    if model_field.is_relation or not model_field.concrete:
+        return None
+    return (source,), _compile(field)
+
+
 class FastReadMixin:
     """Renders objects through a plan compiled once per serializer instance (once per list).
 
@@ -210,7 +252,33 @@ class FastReadMixin:
     # Nested lists read beforehand for a whole page, found on each object as
     # ``related_summaries[name]`` (see attach_related_summaries).
     summarised_fields: tuple[str, ...] = ()
+    # For each SerializerMethodField, the columns its method reads (rows have nothing else).
+    row_inputs: dict[str, tuple[str, ...]] = {}
     _read_plan: list[tuple[str, Callable[[Any], Any]]] | None = None
+    _row_plan: tuple[list[str], list[tuple[str, Callable[[Any], Any]]]] | None = None
+
+    def row_columns(self) -> list[str] | None:
+        """The columns a list reads to render plain rows (``values_list(named=True)``), with
+        no model instance per row; None when some field needs the instance."""
+        if self._row_plan is None:
+            columns: dict[str, None] = {}
+            plan = []
+            for name, field in self.fields.items():
+                if field.write_only:
+                    continue
+                reading = _row_reading(self, name, field)
+                if reading is None:
+                    return None
+                columns.update(dict.fromkeys(reading[0]))
+                plan.append((name, reading[1]))
+            self._row_plan = (list(columns), plan)
+        return self._row_plan[0]
+
+    def render_row(self, row: Any) -> dict[str, Any]:
+        """A row read with ``row_columns``, as ``to_representation`` renders the instance."""
+        if self._row_plan is None and self.row_columns() is None:
+            raise TypeError(f"{type(self).__name__} cannot render plain rows")
+        return {name: render(row) for name, render in self._row_plan[1]}  # type: ignore[index]
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         plan = self._read_plan
@@ -500,7 +568,14 @@ class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
     )
     due_status = serializers.SerializerMethodField()
     is_overdue = serializers.SerializerMethodField()
-    days_slipped = serializers.IntegerField(read_only=True, allow_null=True)
+    days_slipped = serializers.SerializerMethodField()
+
+    # What the computed fields read, so a list can render plain rows (see FastReadMixin).
+    row_inputs = {
+        "due_status": ("status", "due_date"),
+        "is_overdue": ("status", "due_date"),
+        "days_slipped": ("due_date", "baseline_due_date"),
+    }
 
     class Meta:
         model = Milestone
@@ -536,11 +611,16 @@ class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
         return local_today()
 
     @extend_schema_field(serializers.ChoiceField(choices=Milestone.DueStatus.choices))
-    def get_due_status(self, milestone: Milestone) -> str:
-        return milestone.due_status_on(self.today)
+    def get_due_status(self, milestone: Any) -> str:
+        return Milestone.due_status_of(milestone.status, milestone.due_date, self.today)
 
-    def get_is_overdue(self, milestone: Milestone) -> bool:
-        return milestone.due_status_on(self.today) == Milestone.DueStatus.OVERDUE
+    def get_is_overdue(self, milestone: Any) -> bool:
+        return self.get_due_status(milestone) == Milestone.DueStatus.OVERDUE
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_days_slipped(self, milestone: Any) -> int | None:
+        """Days the due date has moved from the baseline (negative: brought forward)."""
+        return Milestone.slip_between(milestone.due_date, milestone.baseline_due_date)
 
     def validate_initiative(self, initiative: Initiative) -> Initiative:
         if self.instance is not None and initiative.pk != self.instance.initiative_id:

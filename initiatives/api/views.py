@@ -93,6 +93,29 @@ class CsvExportMixin:
         return csv_response(self.csv_name, self.csv_columns, rows.iterator(self.CSV_CHUNK))
 
 
+class RowListMixin:
+    """Lists render plain rows (``values_list``) through the serializer's row plan: no model
+    instance per row, which costs more than the page's query. Falls back to instances when a
+    field needs one (see ``FastReadMixin.row_columns``)."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        view = cast(Any, self)
+        serializer = view.get_serializer()
+        columns = serializer.row_columns()
+        if columns is None:
+            return cast(Response, super().list(request, *args, **kwargs))  # type: ignore[misc]
+        queryset = view.filter_queryset(view.get_queryset())
+        if isinstance(view.paginator, KeysetPagination):  # the cursor reads its keys off a row
+            keys = [key.field for key in view.paginator.keys_for(queryset)]
+            columns = [*columns, *(key for key in keys if key not in columns)]
+        rows = queryset.values_list(*columns, named=True)
+        page = view.paginate_queryset(rows)
+        data = [serializer.render_row(row) for row in (rows if page is None else page)]
+        return cast(
+            Response, view.get_paginated_response(data) if page is not None else Response(data)
+        )
+
+
 def csv_list_schema(serializer: type[BaseSerializer[Any]]) -> Any:
     return extend_schema(
         responses={
@@ -334,7 +357,7 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
 @extend_schema_view(
     list=csv_list_schema(s.MilestoneSerializer), **versioned_schema(s.MilestoneSerializer)
 )
-class MilestoneViewSet(CsvExportMixin, VersionedModelViewSet):
+class MilestoneViewSet(CsvExportMixin, RowListMixin, VersionedModelViewSet):
     """Dated commitments of initiatives, ordered by due date (no date last)."""
 
     renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer, CSVRenderer]

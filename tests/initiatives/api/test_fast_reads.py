@@ -89,3 +89,34 @@ def test_a_page_reads_related_summaries_as_the_nested_serializers_do() -> None:
     assert rendered[0]["tags"] == ["apple", "zebra"]
     assert [c["excerpt"] for c in rendered[0]["citations"]] == ["later", "earlier"]
     assert rendered[2]["supporting_agencies"] == rendered[2]["citations"] == []
+
+
+def test_a_milestone_list_renders_plain_rows_as_the_detail_renders_the_instance(
+    client: Any,
+) -> None:
+    # given milestones with every kind of value: no owner, no date, moved, done, cancelled
+    from initiatives.models import Initiative
+
+    initiative: Initiative = InitiativeFactory()
+    owner = UserFactory()
+    MilestoneFactory(initiative=initiative, owner=owner)
+    MilestoneFactory(initiative=initiative, due_date=None, baseline_due_date=None)
+    MilestoneFactory(
+        initiative=initiative,
+        due_date=datetime.date(2031, 5, 1),
+        baseline_due_date=datetime.date(2031, 3, 1),
+        due_date_reason="Pilot delayed",
+    )
+    MilestoneFactory(initiative=initiative, status="done", completed_on=datetime.date(2024, 1, 2))
+    MilestoneFactory(initiative=initiative, status="cancelled", due_date=datetime.date(2020, 1, 1))
+    MilestoneFactory(initiative=initiative, due_date=datetime.date(2020, 1, 1))
+    # when the list (read as plain rows) and each detail (read as an instance) are fetched
+    assert s.MilestoneSerializer().row_columns() is not None
+    client.force_login(owner)
+    listed = client.get("/api/v1/milestones/?page_size=200").json()["results"]
+    # then they agree row for row, field for field
+    assert len(listed) == 6
+    for row in listed:
+        assert row == client.get(f"/api/v1/milestones/{row['id']}/").json()
+    assert {row["due_status"] for row in listed} >= {"overdue", "done", "cancelled", "no_date"}
+    assert any(row["days_slipped"] == 61 for row in listed)
