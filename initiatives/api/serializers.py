@@ -102,6 +102,15 @@ class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
     def use_pk_only_optimization(self) -> bool:
         return False
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        # Every serializer instance deep-copies its declared fields, and a deep copy of a
+        # queryset copies its whole query. Copies can share it: get_queryset() clones it
+        # (``.all()``) before every use.
+        queryset = self._kwargs.get("queryset")  # type: ignore[attr-defined]
+        if queryset is not None:
+            memo[id(queryset)] = queryset
+        return super().__deepcopy__(memo)
+
     def to_internal_value(self, data: Any) -> Any:
         # A number too large for an id would overflow the database's integer, not miss a row.
         if isinstance(data, int) and not isinstance(data, bool) and not 0 < data < 2**63:
