@@ -237,28 +237,21 @@ LEDGER_COLUMNS = [
 ]
 
 
-def _insert_planned(rows: list[PlannedReminder], today: datetime.date) -> None:
-    """Add the rows the ledger does not have yet (its unique key decides)."""
+def _insert_planned(rows: list[PlannedReminder], today: datetime.date) -> int:
+    """Add the rows the ledger does not have yet (its unique key decides); how many it added.
+
+    Counted from this insert, not from the ledger's growth: a sweep running at the same time
+    adds rows too.
+    """
     if not rows:
-        return
+        return 0
     if connection.vendor != "postgresql":
-        Reminder.objects.bulk_create(
-            [
-                Reminder(
-                    milestone=row.milestone,
-                    recipient=row.recipient,
-                    recipient_user_id=row.recipient_user_id,
-                    slot=row.slot,
-                    due_date=row.due_date,
-                    level=row.level,
-                    escalated=row.escalated,
-                    planned_on=today,
-                )
-                for row in rows
-            ],
-            ignore_conflicts=True,
-        )
-        return
+        # SQLite's IMMEDIATE transactions take the write lock at BEGIN: no other writer can
+        # add rows between the two counts.
+        with transaction.atomic():
+            before = Reminder.objects.count()
+            _bulk_create_planned(rows, today)
+            return Reminder.objects.count() - before
     # On PostgreSQL the rows stream in with COPY and land with one INSERT … ON CONFLICT DO
     # NOTHING: the same outcome as bulk_create(ignore_conflicts=True), without building a
     # model instance per row (the bulk of the sweep's time at national scale).
@@ -288,20 +281,37 @@ def _insert_planned(rows: list[PlannedReminder], today: datetime.date) -> None:
             " ON CONFLICT DO NOTHING",
             [today, Reminder.Status.PENDING],
         )
+        added = cursor.rowcount
         cursor.execute("DROP TABLE planned_reminder")
+    return added
+
+
+def _bulk_create_planned(rows: list[PlannedReminder], today: datetime.date) -> None:
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                milestone=row.milestone,
+                recipient=row.recipient,
+                recipient_user_id=row.recipient_user_id,
+                slot=row.slot,
+                due_date=row.due_date,
+                level=row.level,
+                escalated=row.escalated,
+                planned_on=today,
+            )
+            for row in rows
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def reminders_plan(*, today: datetime.date) -> int:
     """Insert the reminders due today into the ledger; returns how many were new.
 
     Running it again, or twice at once, adds nothing: the ledger's unique key ignores rows it
-    already has (so the count of new ones is read back).
+    already has, and each sweep counts only the rows its own inserts added.
     """
-    planned_today = Reminder.objects.filter(planned_on=today)
-    before = planned_today.count()
-    for rows in planned_reminders(today):
-        _insert_planned(rows, today)
-    return planned_today.count() - before
+    return sum(_insert_planned(rows, today) for rows in planned_reminders(today))
 
 
 # --- Dispatching --------------------------------------------------------------------------------

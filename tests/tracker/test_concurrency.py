@@ -91,6 +91,7 @@ def test_two_sweeps_in_parallel_processes_plan_each_reminder_once() -> None:
     # then every reminder is in the ledger once, and together they report 30 new rows
     assert all(process.returncode == 0 for process in processes), outputs
     assert Reminder.objects.count() == 30
+    assert sum(int(out.strip().splitlines()[-1]) for out, _ in outputs) == 30
     assert Reminder.objects.values("recipient").distinct().count() == 30
 
 
