@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Reinstall when the dependency list changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format bench bench-quick fuzz
+.PHONY: install run test lint format bench bench-quick load fuzz
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -41,6 +41,12 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m bench.run --size quick
+
+# Reliability under load on PostgreSQL: a fixed-rate mix of reads and writes by several agencies'
+# editors against gunicorn, reminder sweeps at the same time, then no errors and no lost writes
+# (docs/reliability.md). A few minutes; pass options with LOAD_ARGS="--rate 40 --seconds 30".
+load: install
+	$(BIN)/python -m bench.reliability_load $(LOAD_ARGS)
 
 # Schema fuzzing of every API operation, as an editor and anonymously (thousands of cases).
 fuzz: install
