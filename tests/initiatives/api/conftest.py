@@ -40,8 +40,8 @@ class World:
         return client
 
 
-@pytest.fixture
-def world(db: None) -> World:
+def make_world() -> World:
+    """The lead agency, another agency, and one user in each role around the lead."""
     lead, elsewhere = AgencyFactory(short_name="MIIT"), AgencyFactory(short_name="NDRC")
     users = {
         "no_membership": UserFactory(username="outsider"),
@@ -52,6 +52,11 @@ def world(db: None) -> World:
         "superuser": UserFactory(username="root", is_superuser=True, is_staff=True),
     }
     return World(lead=lead, elsewhere=elsewhere, users=users)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return make_world()
 
 
 @pytest.fixture
