@@ -5,10 +5,6 @@ from django.urls import include, path
 
 from config.health import healthz
 
-admin.site.site_header = "Initiative Tracker"
-admin.site.site_title = "Initiative Tracker"
-admin.site.index_title = "Announced initiatives, from announcement to delivery"
-
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, URLField
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
@@ -187,6 +187,9 @@ class ScopedHistoryAdmin(AgencyScoped, SimpleHistoryAdmin):
 
 class ReadableByMembers:
     """Reference data (agencies, sources, tags) every member reads; superusers change."""
+
+    # Addresses typed without a scheme are https (Django 6's default, asked for explicitly).
+    formfield_overrides: Any = {URLField: {"assume_scheme": "https"}}
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser or bool(agencies_of(request.user))
@@ -592,12 +595,14 @@ class MilestoneAdmin(ScopedHistoryAdmin):
 
     @admin.action(description="Send a reminder now (once a day at most)", permissions=["change"])
     def send_reminder_now(self, request: HttpRequest, queryset: Any) -> None:
-        queued = sum(
-            reminder_send_now(milestone=milestone)
-            for milestone in self._editable(request, queryset).select_related(
-                "initiative__owner_agency", "owner"
-            )
-        )
+        queued = 0
+        for milestone in self._editable(request, queryset).select_related(
+            "initiative__owner_agency", "owner"
+        ):
+            sent = reminder_send_now(milestone=milestone)
+            if sent:  # the ledger does not say who asked: the admin's log does
+                self.log_change(request, milestone, f"Sent a reminder now to {sent} people.")
+            queued += sent
         messages.success(request, f"{queued} reminders queued.")
 
     @admin.action(

@@ -85,6 +85,8 @@ class Agency(TimestampedModel):
         blank=True, help_text="The delivery office inbox; reminders go here when no one else can."
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name_plural = "agencies"
         ordering = ["short_name"]
@@ -126,6 +128,8 @@ class Membership(TimestampedModel):
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
 
+    history = HistoricalRecords()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -156,6 +160,8 @@ class Source(TimestampedModel):
         blank=True, help_text="What the document covers, e.g. the event a report is about."
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-published_on", "id"]
         constraints = [
@@ -185,6 +191,8 @@ class Tag(models.Model):
 
     name = models.CharField(max_length=64)
     slug = models.SlugField(max_length=64)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -461,6 +469,8 @@ class InitiativeSource(Citation):
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "citation"
@@ -787,6 +797,8 @@ class Indicator(TimestampedModel):
     )
     target_date = models.DateField(null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["initiative_id", "name"]
         constraints = [
@@ -840,6 +852,8 @@ class IndicatorReading(Citation):
         Source, on_delete=models.PROTECT, related_name="readings", null=True, blank=True
     )
     excerpt = models.TextField(blank=True, help_text="The passage that states the value.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["indicator_id", "-observed_on", "-id"]
@@ -898,6 +912,9 @@ class AccessToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = AccessTokenQuerySet.as_manager()
+
+    # Uses are stamped with update(), outside the history; issuing and revoking are in it.
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
 
     class Meta:
         ordering = ["user_id", "-created_at"]

@@ -53,7 +53,10 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed reminders")
     def retry_failed(self, request: HttpRequest, queryset: Any) -> None:
+        failed = list(queryset.filter(status=Reminder.Status.FAILED))
         count = services.reminders_retry_failed(reminders=queryset)
+        for reminder in failed:  # the ledger does not say who asked: the admin's log does
+            self.log_change(request, reminder, "Put back in the outbox.")
         messages.success(request, f"{count} failed reminders are back in the outbox.")
 
 
