@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -56,52 +56,101 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 # --- Recipients ---------------------------------------------------------------------------------
 @dataclass
 class AgencyPeople:
-    """The people of each lead agency that reminders can go to, loaded once per batch."""
+    """The people of each lead agency that reminders can go to, as (email, user id), loaded
+    once per batch."""
 
-    editors_and_managers: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
-    managers: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    editors_and_managers: dict[int, list[tuple[str, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    managers: dict[int, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def load(cls, agency_ids: Iterable[int]) -> AgencyPeople:
         people = cls()
-        memberships = Membership.objects.filter(
-            agency_id__in=set(agency_ids),
-            role__in=[Membership.Role.EDITOR, Membership.Role.MANAGER],
-            user__is_active=True,
-        ).select_related("user")
-        for membership in memberships.order_by("user_id"):
-            if not membership.user.email:
-                continue
-            people.editors_and_managers[membership.agency_id].append(membership.user)
-            if membership.role == Membership.Role.MANAGER:
-                people.managers[membership.agency_id].append(membership.user)
+        memberships = (
+            Membership.objects.filter(
+                agency_id__in=set(agency_ids),
+                role__in=[Membership.Role.EDITOR, Membership.Role.MANAGER],
+                user__is_active=True,
+            )
+            .exclude(user__email="")
+            .order_by("user_id")
+            .values_list("agency_id", "role", "user__email", "user_id")
+        )
+        for agency_id, role, email, user_id in memberships:
+            people.editors_and_managers[agency_id].append((email, user_id))
+            if role == Membership.Role.MANAGER:
+                people.managers[agency_id].append((email, user_id))
         return people
 
 
+class Target(NamedTuple):
+    """What choosing a milestone's recipients reads: plain values, no model instances (the
+    sweep chooses for tens of thousands of milestones)."""
+
+    id: int
+    due_date: datetime.date | None
+    initiative_id: int
+    agency_id: int
+    agency_contact_email: str
+    owner_id: int | None
+    owner_email: str | None
+    owner_is_active: bool | None
+    title: str
+
+    @classmethod
+    def of(cls, milestone: Milestone) -> Target:
+        owner, agency = milestone.owner, milestone.initiative.owner_agency
+        return cls(
+            milestone.pk,
+            milestone.due_date,
+            milestone.initiative_id,
+            agency.pk,
+            agency.contact_email,
+            milestone.owner_id,
+            owner.email if owner is not None else None,
+            owner.is_active if owner is not None else None,
+            milestone.title,
+        )
+
+
+# The columns of a milestone query that make a Target, in its order.
+TARGET_COLUMNS = (
+    "id",
+    "due_date",
+    "initiative_id",
+    "initiative__owner_agency_id",
+    "initiative__owner_agency__contact_email",
+    "owner_id",
+    "owner__email",
+    "owner__is_active",
+    "title",
+)
+
+
 def recipients_for(
-    milestone: Milestone,
+    target: Target,
     *,
     escalated: bool,
     people: AgencyPeople,
     supervisors: dict[int, list[str]],
-) -> list[tuple[str, Any]]:
-    """(email, user or None) to remind: the owner, else the lead agency's editors and managers,
-    else its contact address; when escalated, also its managers and the supervising agencies."""
-    agency = milestone.initiative.owner_agency
-    found: list[tuple[str, Any]] = []
-    owner = milestone.owner
-    if owner is not None and owner.is_active and owner.email:
-        found.append((owner.email, owner))
-    elif people.editors_and_managers[agency.pk]:
-        found.extend((user.email, user) for user in people.editors_and_managers[agency.pk])
-    elif agency.contact_email:
-        found.append((agency.contact_email, None))
+) -> list[tuple[str, int | None]]:
+    """(email, user id or None) to remind: the owner, else the lead agency's editors and
+    managers, else its contact address; when escalated, also its managers and the supervising
+    agencies."""
+    found: list[tuple[str, int | None]] = []
+    if target.owner_id is not None and target.owner_is_active and target.owner_email:
+        found.append((target.owner_email, target.owner_id))
+    elif people.editors_and_managers[target.agency_id]:
+        found.extend(people.editors_and_managers[target.agency_id])
+    elif target.agency_contact_email:
+        found.append((target.agency_contact_email, None))
     if escalated:
-        found.extend((user.email, user) for user in people.managers[agency.pk])
-        found.extend((email, None) for email in supervisors.get(milestone.initiative_id, []))
-    unique: dict[str, tuple[str, Any]] = {}
-    for email, user in found:
-        unique.setdefault(email.strip().lower(), (email.strip(), user))
+        found.extend(people.managers[target.agency_id])
+        found.extend((email, None) for email in supervisors.get(target.initiative_id, []))
+    unique: dict[str, tuple[str, int | None]] = {}
+    for email, user_id in found:
+        unique.setdefault(email.strip().lower(), (email.strip(), user_id))
     return list(unique.values())
 
 
@@ -173,7 +222,8 @@ def milestones_to_remind(today: datetime.date) -> tuple[QuerySet[Milestone], dic
 class PlannedReminder:
     """A ledger row the sweep wants (plain values: the sweep plans tens of thousands)."""
 
-    milestone: Milestone
+    milestone_id: int
+    milestone_title: str
     recipient: str
     recipient_user_id: int | None
     slot: str
@@ -185,40 +235,31 @@ class PlannedReminder:
 def planned_reminders(today: datetime.date) -> Iterator[list[PlannedReminder]]:
     """The ledger rows due today, in batches (some may be in the ledger already)."""
     candidates, slots = milestones_to_remind(today)
-    # Only what recipients_for and the ledger read: tens of thousands of rows at national scale.
-    milestones = (
-        candidates.select_related("initiative__owner_agency", "owner")
-        .only(
-            "id",
-            "due_date",
-            "title",
-            "initiative__id",
-            "initiative__owner_agency__id",
-            "initiative__owner_agency__contact_email",
-            "owner__id",
-            "owner__email",
-            "owner__is_active",
-        )
-        .order_by("id")
+    targets = (
+        Target._make(row)
+        for row in candidates.order_by("id")
+        .values_list(*TARGET_COLUMNS)
+        .iterator(chunk_size=PLAN_BATCH)
     )
-    for batch in batched(milestones.iterator(chunk_size=PLAN_BATCH), PLAN_BATCH):
-        batch = [milestone for milestone in batch if milestone.due_date in slots]
-        people = AgencyPeople.load(m.initiative.owner_agency_id for m in batch)
-        escalated = [m.initiative_id for m in batch if slots[m.due_date].escalated]
+    for batch in batched(targets, PLAN_BATCH):
+        batch = [target for target in batch if target.due_date in slots]
+        people = AgencyPeople.load(target.agency_id for target in batch)
+        escalated = [t.initiative_id for t in batch if slots[t.due_date].escalated]
         supervisors = supervising_contacts(escalated)
         rows = []
-        for milestone in batch:
-            slot = slots[milestone.due_date]
-            for email, user in recipients_for(
-                milestone, escalated=slot.escalated, people=people, supervisors=supervisors
+        for target in batch:
+            slot = slots[target.due_date]
+            for email, user_id in recipients_for(
+                target, escalated=slot.escalated, people=people, supervisors=supervisors
             ):
                 rows.append(
                     PlannedReminder(
-                        milestone=milestone,
+                        milestone_id=target.id,
+                        milestone_title=target.title,
                         recipient=email,
-                        recipient_user_id=user.pk if user is not None else None,
+                        recipient_user_id=user_id,
                         slot=slot.name,
-                        due_date=milestone.due_date,
+                        due_date=target.due_date,
                         level=slot.level,
                         escalated=slot.escalated,
                     )
@@ -266,7 +307,7 @@ def _insert_planned(rows: list[PlannedReminder], today: datetime.date) -> int:
             for row in rows:
                 copy.write_row(
                     (
-                        row.milestone.pk,
+                        row.milestone_id,
                         row.recipient,
                         row.recipient_user_id,
                         row.slot,
@@ -290,7 +331,7 @@ def _bulk_create_planned(rows: list[PlannedReminder], today: datetime.date) -> N
     Reminder.objects.bulk_create(
         [
             Reminder(
-                milestone=row.milestone,
+                milestone_id=row.milestone_id,
                 recipient=row.recipient,
                 recipient_user_id=row.recipient_user_id,
                 slot=row.slot,
@@ -507,17 +548,18 @@ def reminder_send_now(*, milestone: Milestone, today: datetime.date | None = Non
         else Reminder.Level.OVERDUE
     )
     people = AgencyPeople.load([milestone.initiative.owner_agency_id])
+    target = Target.of(milestone)
     rows = [
         Reminder(
             milestone=milestone,
             recipient=email,
-            recipient_user=user,
+            recipient_user_id=user_id,
             slot=f"manual-{today:%Y%m%d}",
             due_date=due or today,
             level=level,
             planned_on=today,
         )
-        for email, user in recipients_for(milestone, escalated=False, people=people, supervisors={})
+        for email, user_id in recipients_for(target, escalated=False, people=people, supervisors={})
     ]
     with transaction.atomic():
         before = Reminder.objects.filter(milestone=milestone).count()

@@ -33,7 +33,7 @@ class Command(BaseCommand):
                     count += 1
                     self.stdout.write(
                         f"would plan {row.level} ({row.slot}) to {row.recipient}: "
-                        f"{row.milestone.title} — due {row.due_date}"
+                        f"{row.milestone_title} — due {row.due_date}"
                     )
             self.stdout.write(f"Dry run for {today}: {count} reminders due (some may exist).")
             return
