@@ -13,6 +13,7 @@ import datetime
 import functools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -207,7 +208,8 @@ def _summarised(name: str) -> Callable[[Any], Any]:
     return lambda obj: obj.related_summaries[name]
 
 
-Reading = tuple[tuple[str, ...], Callable[[Any], Any]]  # the columns a field needs, its reader
+# The columns a field needs, and its reader (or the name of the serializer method that reads).
+Reading = tuple[tuple[str, ...], Callable[[Any], Any] | str]
 
 
 def _summary_from_row(field: SummaryRelatedField, source: str) -> Reading:
@@ -234,7 +236,8 @@ def _row_reading(serializer: Any, name: str, field: Any) -> Reading | None:
         return None
     if isinstance(field, serializers.SerializerMethodField):
         inputs = serializer.row_inputs.get(name)
-        return None if inputs is None else (tuple(inputs), field.to_representation)
+        # The method's name: it is looked up on the serializer that renders the rows.
+        return None if inputs is None else (tuple(inputs), field.method_name)
     if field.source == "*" or len(field.source_attrs) != 1:
         return None
     source = field.source_attrs[0]
@@ -247,6 +250,15 @@ def _row_reading(serializer: Any, name: str, field: Any) -> Reading | None:
     if model_field.is_relation or not model_field.concrete:
         return None
     return (source,), _compile(field)
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    columns: list[str]
+    readers: list[tuple[str, Callable[[Any], Any] | str]]
+
+
+_ROW_PLANS: dict[type[Any], RowPlan | None] = {}
 
 
 class FastReadMixin:
@@ -264,30 +276,43 @@ class FastReadMixin:
     # For each SerializerMethodField, the columns its method reads (rows have nothing else).
     row_inputs: dict[str, tuple[str, ...]] = {}
     _read_plan: list[tuple[str, Callable[[Any], Any]]] | None = None
-    _row_plan: tuple[list[str], list[tuple[str, Callable[[Any], Any]]]] | None = None
 
-    def row_columns(self) -> list[str] | None:
-        """The columns a list reads to render plain rows (``values_list(named=True)``), with
-        no model instance per row; None when some field needs the instance."""
-        if self._row_plan is None:
+    def _row_plan(self) -> RowPlan | None:
+        """This serializer class's row plan, compiled on first use (building a ModelSerializer's
+        fields on every request would cost more than rendering the page's rows)."""
+        cls = type(self)
+        if cls not in _ROW_PLANS:
             columns: dict[str, None] = {}
-            plan = []
+            readers = []
             for name, field in self.fields.items():
                 if field.write_only:
                     continue
                 reading = _row_reading(self, name, field)
                 if reading is None:
+                    _ROW_PLANS[cls] = None
                     return None
                 columns.update(dict.fromkeys(reading[0]))
-                plan.append((name, reading[1]))
-            self._row_plan = (list(columns), plan)
-        return self._row_plan[0]
+                readers.append((name, reading[1]))
+            _ROW_PLANS[cls] = RowPlan(list(columns), readers)
+        return _ROW_PLANS[cls]
 
-    def render_row(self, row: Any) -> dict[str, Any]:
-        """A row read with ``row_columns``, as ``to_representation`` renders the instance."""
-        if self._row_plan is None and self.row_columns() is None:
+    def row_columns(self) -> list[str] | None:
+        """The columns a list reads to render plain rows (``values_list(named=True)``), with
+        no model instance per row; None when some field needs the instance."""
+        plan = self._row_plan()
+        return None if plan is None else plan.columns
+
+    def row_renderer(self) -> Callable[[Any], dict[str, Any]]:
+        """Renders a row read with ``row_columns`` as ``to_representation`` renders the
+        instance."""
+        plan = self._row_plan()
+        if plan is None:
             raise TypeError(f"{type(self).__name__} cannot render plain rows")
-        return {name: render(row) for name, render in self._row_plan[1]}  # type: ignore[index]
+        readers = [
+            (name, getattr(self, reader) if isinstance(reader, str) else reader)
+            for name, reader in plan.readers
+        ]
+        return lambda row: {name: read(row) for name, read in readers}
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         plan = self._read_plan

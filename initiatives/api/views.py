@@ -110,7 +110,8 @@ class RowListMixin:
             columns = [*columns, *(key for key in keys if key not in columns)]
         rows = queryset.values_list(*columns, named=True)
         page = view.paginate_queryset(rows)
-        data = [serializer.render_row(row) for row in (rows if page is None else page)]
+        render = serializer.row_renderer()
+        data = [render(row) for row in (rows if page is None else page)]
         return cast(
             Response, view.get_paginated_response(data) if page is not None else Response(data)
         )
