@@ -47,13 +47,14 @@ def token_issue(
 
 def token_authenticate(token: str, *, scope: str) -> AccessToken | None:
     """The usable token of this scope matching ``token``, its use recorded; else None."""
-    row = (
-        AccessToken.objects.usable()
-        .select_related("user")
-        .filter(digest=digest_of(token), scope=scope)
-        .first()
-    )
-    if row is None:
+    # get(), not first(): the digest is unique, and first() would order the rows it finds.
+    try:
+        row = (
+            AccessToken.objects.usable()
+            .select_related("user")
+            .get(digest=digest_of(token), scope=scope)
+        )
+    except AccessToken.DoesNotExist:
         return None
     now = timezone.now()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
