@@ -7,11 +7,13 @@ empty list or a silently ignored filter. Multi-value parameters take comma lists
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_filters.filters import FilterMethod
 
 from initiatives.models import (
     Agency,
@@ -104,12 +106,35 @@ class WholeNumberFilter(filters.Filter):
     field_class = forms.IntegerField
 
 
+class SharedConfigFilters(dict[str, Any]):
+    """A FilterSet's filters, copied for each request without copying their configuration.
+
+    django-filter deep-copies every filter for each request (choices, lookups, labels and all)
+    only to give each its own ``model`` and ``parent``; a filter's configuration never changes
+    after its FilterSet class is made, so a shallow copy of each does the same.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedConfigFilters:
+        copies = SharedConfigFilters()
+        for name, filter_ in self.items():
+            clone = copy.copy(filter_)
+            if isinstance(filter_.__dict__.get("filter"), FilterMethod):
+                clone.filter = FilterMethod(clone)  # a method filter calls through its own copy
+            copies[name] = clone
+        return copies
+
+
 class FilterSet(filters.FilterSet):
     """django-filter builds a form class, with a form field per filter, on every request. The
     filters here are the same for every request, so the class is built once per FilterSet
-    (each form instance still gets its own copies of the fields, as Django forms do)."""
+    (each form instance still gets its own copies of the fields, as Django forms do), and the
+    filters are copied without their configuration (SharedConfigFilters)."""
 
     _form_classes: ClassVar[dict[type[Any], type[forms.Form]]] = {}
+
+    @classmethod
+    def get_filters(cls) -> SharedConfigFilters:
+        return SharedConfigFilters(super().get_filters())
 
     def get_form_class(self) -> type[forms.Form]:
         form_class = self._form_classes.get(type(self))

@@ -213,3 +213,21 @@ def test_cursor_from_another_ordering_is_refused(editor: APIClient, initiative: 
     response = editor.get(URL, {"page_size": 2, "ordering": "-id", "cursor": cursor})
     assert response.status_code == 400
     assert "cursor" in response.json()
+
+
+def test_each_filterset_has_its_own_filters_and_leaves_the_class_ones_alone() -> None:
+    # given two filter sets of the same class, as two requests make them
+    from initiatives.api.filtersets import MilestoneFilterSet
+
+    first = MilestoneFilterSet({"overdue": "true"}, queryset=Milestone.objects.all())
+    second = MilestoneFilterSet({"overdue": "false"}, queryset=Milestone.objects.all())
+    # then each has copies that answer to it, and the class's filters belong to neither
+    for name, base in MilestoneFilterSet.base_filters.items():
+        assert first.filters[name] is not base
+        assert first.filters[name] is not second.filters[name]
+        assert first.filters[name].parent is first
+        assert second.filters[name].parent is second
+        assert getattr(base, "parent", None) is None
+    # a method filter calls the method of its own filter set
+    assert first.filters["overdue"].filter.f is first.filters["overdue"]
+    assert first.filters["overdue"].filter.method.__self__ is first
