@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import DateField
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
@@ -214,20 +215,27 @@ Reading = tuple[tuple[str, ...], Callable[[Any], Any] | str]
 
 def _summary_from_row(field: SummaryRelatedField, source: str) -> Reading:
     """A related row's summary from the columns ``source`` (its id) and ``source__<name>``."""
+    names = list(field.summary.Meta.fields)
+    if names[0] != "id":
+        raise ValueError(f"{field.summary.__name__} must list id first")
+    others = names[1:]
     read_id = attrgetter(source)
-    getters = [
-        (name, None if name == "id" else attrgetter(f"{source}__{name}"))
-        for name in field.summary.Meta.fields
-    ]
+    # One C-level getter for all the other columns (a tuple when there are several).
+    read_others = attrgetter(*(f"{source}__{name}" for name in others))
+    single = len(others) == 1
+    model: Any = field.summary.Meta.model
+    dated = any(isinstance(model._meta.get_field(name), DateField) for name in others)
 
     def read(row: Any) -> Any:
         pk = read_id(row)
         if pk is None:
             return None
-        return {name: pk if get is None else plain(get(row)) for name, get in getters}
+        values = (read_others(row),) if single else read_others(row)
+        if dated:
+            values = tuple(plain(value) for value in values)
+        return dict(zip(names, (pk, *values), strict=True))
 
-    columns = (source, *(f"{source}__{name}" for name, get in getters if get is not None))
-    return columns, read
+    return (source, *(f"{source}__{name}" for name in others)), read
 
 
 def _row_reading(serializer: Any, name: str, field: Any) -> Reading | None:
