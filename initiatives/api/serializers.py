@@ -205,8 +205,12 @@ def _compile(field: serializers.Field[Any, Any, Any, Any]) -> Callable[[Any], An
     )
 
 
+# Where attach_related_summaries keeps a page's related rows on each of its objects.
+RELATED_SUMMARIES = "related_summaries"
+
+
 def _summarised(name: str) -> Callable[[Any], Any]:
-    return lambda obj: obj.related_summaries[name]
+    return lambda obj: getattr(obj, RELATED_SUMMARIES)[name]
 
 
 # The columns a field needs, and its reader (or the name of the serializer method that reads).
@@ -435,9 +439,6 @@ class CitationSerializer(FastReadMixin, serializers.ModelSerializer[InitiativeSo
     class Meta:
         model = InitiativeSource
         fields = ["source", "excerpt", "speaker"]
-
-
-RELATED_SUMMARIES = "related_summaries"
 
 
 def attach_related_summaries(initiatives: list[Initiative]) -> None:
