@@ -1,0 +1,61 @@
+"""The PostgreSQL backend (config.postgresql): Django's, with psycopg's own timestamptz loader."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from django.db import connection
+from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+from psycopg.pq import Format
+
+from initiatives.models import Milestone
+from tests.factories import MilestoneFactory
+
+pytestmark = pytest.mark.django_db
+
+TIMESTAMPTZ = psycopg.postgres.types["timestamptz"].oid
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+VALUES = [
+    datetime.datetime(2026, 11, 26, 13, 5, 9, 123456, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 11, 26, 13, 5, 9, tzinfo=datetime.UTC),  # no fraction
+    datetime.datetime(2026, 11, 26, 13, 5, 9, 500, tzinfo=datetime.UTC),
+    datetime.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=SHANGHAI),
+    datetime.datetime(1900, 1, 1, 0, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=-11))),
+    datetime.datetime(9999, 12, 31, 12, 0, tzinfo=datetime.UTC),
+]
+
+
+def test_timestamptz_columns_use_the_native_loader(postgres: None) -> None:
+    connection.ensure_connection()
+    loader = connection.connection.adapters.get_loader(TIMESTAMPTZ, Format.TEXT)
+    assert loader.__name__ == "UTCTimestamptzLoader"
+    assert not issubclass(loader, BaseTzLoader)
+    # Django's cursors keep it: they re-register their own only for another time zone.
+    with connection.cursor() as cursor:
+        assert cursor.cursor.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is loader
+
+
+@pytest.mark.parametrize("value", VALUES, ids=str)
+def test_timestamps_read_back_as_django_reads_them(
+    postgres: None, value: datetime.datetime
+) -> None:
+    milestone = MilestoneFactory()
+    Milestone.objects.filter(pk=milestone.pk).update(updated_at=value)
+
+    read = Milestone.objects.values_list("updated_at", flat=True).get(pk=milestone.pk)
+
+    assert read == value
+    assert read.tzinfo is datetime.UTC
+    # The same text through Django's own loader gives the identical value.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT updated_at::text FROM initiatives_milestone WHERE id = %s", [milestone.pk]
+        )
+        (text,) = cursor.fetchone()
+        django_loader = type("Loader", (BaseTzLoader,), {"timezone": datetime.UTC})
+        expected = django_loader(TIMESTAMPTZ, cursor.cursor).load(text.encode())
+    assert (read, read.tzinfo) == (expected, expected.tzinfo)
