@@ -170,13 +170,15 @@ def _generic(field: serializers.Field[Any, Any, Any, Any], obj: Any) -> Any:
     return None if attribute is None else field.to_representation(attribute)
 
 
-def _compile(field: serializers.Field[Any, Any, Any, Any]) -> Callable[[Any], Any]:
-    """A function that renders ``field`` of an object as DRF would, with less machinery."""
+def _compile(field: serializers.Field[Any, Any, Any, Any]) -> tuple[Callable[[Any], Any], bool]:
+    """A function that renders ``field`` of an object as DRF would, with less machinery, and
+    whether it is the same for every request (it reads nothing of the serializer's context)."""
     generic_needed = field.source == "*" or len(field.source_attrs) != 1
     if generic_needed or isinstance(
         field, serializers.ManyRelatedField | serializers.BaseSerializer
     ):
-        return lambda obj: _generic(field, obj)
+        # A method field or a nested serializer may read the request from its context.
+        return (lambda obj: _generic(field, obj)), False
     read = _reader(field.source_attrs[0])
     iso = getattr(field, "format", api_settings.DATETIME_FORMAT) in (None, ISO_8601)
     if type(field) is serializers.DateTimeField and iso:
@@ -190,19 +192,23 @@ def _compile(field: serializers.Field[Any, Any, Any, Any]) -> Callable[[Any], An
             text = value.astimezone(zone).isoformat()
             return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-        return render_datetime
+        return render_datetime, True
     if isinstance(
         field, serializers.DateTimeField | serializers.DecimalField | SummaryRelatedField
     ):
         convert = field.to_representation
-        return lambda obj: value if (value := read(obj)) in (None, SKIP) else convert(value)
+        return (lambda obj: value if (value := read(obj)) in (None, SKIP) else convert(value)), True
     if isinstance(field, serializers.DateField):
-        return lambda obj: value if (value := read(obj)) in (None, SKIP) else value.isoformat()
+        return (
+            lambda obj: value if (value := read(obj)) in (None, SKIP) else value.isoformat()
+        ), True
     if isinstance(field, _RAW_FIELDS) and not isinstance(field, serializers.MultipleChoiceField):
-        return read
-    return lambda obj: (
-        value if (value := read(obj)) in (None, SKIP) else field.to_representation(value)
-    )
+        return read, True
+    return (
+        lambda obj: (
+            value if (value := read(obj)) in (None, SKIP) else field.to_representation(value)
+        )
+    ), False
 
 
 # Where attach_related_summaries keeps a page's related rows on each of its objects.
@@ -261,7 +267,8 @@ def _row_reading(serializer: Any, name: str, field: Any) -> Reading | None:
         return None
     if model_field.is_relation or not model_field.concrete:
         return None
-    return (source,), _compile(field)
+    render, shared = _compile(field)
+    return ((source,), render) if shared else None
 
 
 @dataclass(frozen=True)
@@ -271,10 +278,13 @@ class RowPlan:
 
 
 _ROW_PLANS: dict[type[Any], RowPlan | None] = {}
+# Read plans that depend on no request, by serializer class (see FastReadMixin).
+_READ_PLANS: dict[type[Any], list[tuple[str, Callable[[Any], Any]]]] = {}
 
 
 class FastReadMixin:
-    """Renders objects through a plan compiled once per serializer instance (once per list).
+    """Renders objects through a plan compiled once per serializer class (once per instance
+    when a field may read the request).
 
     DRF's generic per-field walk costs several times the query behind a list page; the plan
     reads each attribute directly and converts only the types whose JSON form differs. The
@@ -327,18 +337,28 @@ class FastReadMixin:
         return lambda row: {name: read(row) for name, read in readers}
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        plan = self._read_plan
+        plan = self._read_plan or _READ_PLANS.get(type(self))
         if plan is None:
-            plan = [
-                (
-                    name,
-                    _summarised(name) if name in self.summarised_fields else _compile(field),
-                )
-                for name, field in self.fields.items()
-                if not field.write_only
-            ]
-            self._read_plan = plan
+            plan = self._compile_read_plan()
         return {name: value for name, render in plan if (value := render(instance)) is not SKIP}
+
+    def _compile_read_plan(self) -> list[tuple[str, Callable[[Any], Any]]]:
+        """The plan of this instance; shared by the whole class when no field reads the
+        request (building a ModelSerializer's fields costs about what a page's rows do)."""
+        plan, shared = [], True
+        for name, field in self.fields.items():
+            if field.write_only:
+                continue
+            if name in self.summarised_fields:
+                plan.append((name, _summarised(name)))
+                continue
+            render, context_free = _compile(field)
+            plan.append((name, render))
+            shared = shared and context_free
+        self._read_plan = plan
+        if shared:
+            _READ_PLANS[type(self)] = plan
+        return plan
 
 
 # --- Model rules before saving ----------------------------------------------------------------

@@ -120,3 +120,21 @@ def test_a_milestone_list_renders_plain_rows_as_the_detail_renders_the_instance(
         assert row == client.get(f"/api/v1/milestones/{row['id']}/").json()
     assert {row["due_status"] for row in listed} >= {"overdue", "done", "cancelled", "no_date"}
     assert any(row["days_slipped"] == 61 for row in listed)
+
+
+def test_a_read_plan_is_shared_by_the_class_unless_a_field_may_read_the_request() -> None:
+    initiative = initiatives_for_api().get(pk=InitiativeFactory().pk)
+    milestone = MilestoneFactory()
+    first = s.InitiativeSerializer(initiative)
+    expected = first.data
+    # A second serializer renders the same without building its fields (DRF builds them per
+    # instance, which costs as much as a page's rows).
+    second = s.InitiativeSerializer(initiative)
+    assert second.data == expected
+    assert "fields" not in second.__dict__
+    # The milestone's due status is a method field: a method may read the request in its
+    # context, so each serializer compiles its own plan, bound to itself.
+    assert s.MilestoneSerializer(milestone).data
+    other = s.MilestoneSerializer(milestone)
+    assert other.data == s.MilestoneSerializer(milestone).data
+    assert "fields" in other.__dict__
