@@ -137,9 +137,10 @@ def template_for(size: str) -> str:
 
 
 @contextmanager
-def cloned(template: str) -> Iterator[str]:
-    """A fresh copy of a template database for one run, dropped afterwards."""
-    name = f"tracker_bench_run_{os.getpid()}"
+def cloned(template: str, label: str = "") -> Iterator[str]:
+    """A fresh copy of a template database for one run, dropped afterwards (``label`` tells
+    apart copies in use at the same time)."""
+    name = f"tracker_bench_run_{os.getpid()}{label}"
     admin_execute(
         f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}" TEMPLATE "{template}"'
     )

@@ -147,6 +147,7 @@ def sweep(today: datetime.date) -> dict[str, Any]:
     return {
         "plan_seconds": statistics.median(plan_times),
         "floor_seconds": statistics.median(floor_times),
+        "runs": RUNS,
         "planned": planned,
         "floor_planned": floor_planned,
         "milestones_due": candidates.count(),
