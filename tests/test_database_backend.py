@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg.pq import Format
 
+from config.postgresql.base import UTCTimestamptzLoader
 from initiatives.models import Milestone
 from tests.factories import MilestoneFactory
 
@@ -31,12 +32,12 @@ VALUES = [
 
 def test_timestamptz_columns_use_the_native_loader(postgres: None) -> None:
     connection.ensure_connection()
-    loader = connection.connection.adapters.get_loader(TIMESTAMPTZ, Format.TEXT)
-    assert loader.__name__ == "UTCTimestamptzLoader"
-    assert not issubclass(loader, BaseTzLoader)
+    assert connection.connection.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is (
+        UTCTimestamptzLoader
+    )
     # Django's cursors keep it: they re-register their own only for another time zone.
     with connection.cursor() as cursor:
-        assert cursor.cursor.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is loader
+        assert cursor.cursor.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is UTCTimestamptzLoader
 
 
 @pytest.mark.parametrize("value", VALUES, ids=str)

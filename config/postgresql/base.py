@@ -40,6 +40,7 @@ class UTCTimestamptzLoader(Loader):
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         connection = super().get_new_connection(conn_params)
-        if self.timezone is datetime.UTC and self.timezone_name == "UTC":
+        # datetime.UTC only with USE_TZ and no database TIME_ZONE: sessions then run in UTC.
+        if self.timezone is datetime.UTC:
             connection.adapters.register_loader(_TIMESTAMPTZ_OID, UTCTimestamptzLoader)
         return connection
