@@ -33,6 +33,8 @@ ADMIN_URL = os.environ.get(
 SIZES = {"full": (100_000, 10), "quick": (2_000, 10)}
 # The reliability load test (bench/reliability_load.py, make load).
 SIZES["load"] = (10_000, 10)
+# The broker of the Celery worker that a benchmark starts; emptied before each use.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def database_url(name: str) -> str:
@@ -74,12 +76,13 @@ def app_env(database: str, **extra: str) -> dict[str, str]:
     }
 
 
-def run_in_app(database: str, *argv: str) -> str:
-    """Run a Python program of the project on ``database``; its standard output."""
+def run_in_app(database: str, *argv: str, **env: str) -> str:
+    """Run a Python program of the project on ``database`` (``env`` added to app_env's); its
+    standard output."""
     result = subprocess.run(
         [sys.executable, *argv],
         cwd=BASE_DIR,
-        env=app_env(database),
+        env=app_env(database, **env),
         capture_output=True,
         text=True,
         check=False,
@@ -156,6 +159,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    """Until a server listens on 127.0.0.1:``port``; RuntimeError after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
 @dataclass
 class Server:
     """gunicorn serving the app and the floor endpoints (bench.floor_app) on loopback."""
@@ -174,15 +189,11 @@ class Server:
         self.process = subprocess.Popen(
             command, cwd=BASE_DIR, env=app_env(self.database), start_new_session=True
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
+        try:
+            wait_for_port(self.port)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)

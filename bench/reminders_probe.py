@@ -16,7 +16,12 @@ import os
 import resource
 import smtplib
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import django
@@ -24,19 +29,18 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.common import free_port  # noqa: E402
+from bench.common import BASE_DIR, app_env, free_port, wait_for_port  # noqa: E402
 from initiatives.models import Milestone  # noqa: E402
 from tracker import policy  # noqa: E402
 from tracker.models import Reminder, ReminderSweep  # noqa: E402
 from tracker.services import (  # noqa: E402
     digest_message,
     milestones_to_remind,
+    reminders_dispatch,
     reminders_plan,
-    reminders_send_batch,
     slots_due,
 )
 
@@ -156,73 +160,123 @@ def sweep(today: datetime.date) -> dict[str, Any]:
     }
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.received = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received += 1
-        return "250 OK"
+# A run of the worker pool that has not sent every digest by then has failed.
+MAIL_TIMEOUT_SECONDS = 900
 
 
-def mail(digests: int) -> dict[str, Any]:
+@contextmanager
+def mail_sink() -> Iterator[int]:
+    """An SMTP sink (aiosmtpd, accepting and dropping every message) in its own process, as a
+    mail server is: in this process it would take the interpreter lock from the senders."""
+    port = free_port()
+    command = [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink"]
+    process = subprocess.Popen([*command, "-l", f"127.0.0.1:{port}"])
+    try:
+        wait_for_port(port)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextmanager
+def celery_worker(database: str, smtp_port: int) -> Iterator[subprocess.Popen[str]]:
+    """The reminder worker as deployed (docker-compose.yml): ``celery worker``, prefork, one
+    process per core, on this run's database and broker, mailing the sink."""
     from django.conf import settings
 
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    env = app_env(
+        database,
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+    )
+    command = [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
+        "--concurrency", str(os.cpu_count() or 1), "--without-mingle", "--without-gossip",
+        "--loglevel", "INFO",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not _read(log).count("ready."):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"celery worker did not start:\n{_read(log)[-3000:]}")
+                time.sleep(0.1)
+            yield process
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+
+
+def _read(log: Any) -> str:
+    log.seek(0)
+    return str(log.read())
+
+
+def pending_reminders(digests: int, today: datetime.date) -> list[Reminder]:
+    """One pending reminder for each of ``digests`` recipients, about one milestone each."""
+    milestones = list(
+        Milestone.objects.open()
+        .filter(due_date__isnull=False)
+        .select_related("initiative__owner_agency")[:digests]
+    )
+    rows = Reminder.objects.bulk_create(
+        Reminder(
+            milestone=milestone,
+            recipient=f"person{n}@bench.example",
+            slot="due",
+            due_date=milestone.due_date or today,
+            level="warning",
+            planned_on=today,
+        )
+        for n, milestone in enumerate(milestones)
+    )
+    for row, milestone in zip(rows, milestones, strict=True):
+        row.milestone = milestone
+    return rows
+
+
+def smtplib_loop_seconds(port: int, messages: list[tuple[str, list[str], bytes]]) -> float:
+    """The floor: the messages, already rendered, through one bare smtplib connection."""
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for sender, to, body in messages:
+            smtp.sendmail(sender, to, body)
+    return time.perf_counter() - started
+
+
+def mail(database: str, digests: int) -> dict[str, Any]:
+    """The worker pool sending ``digests`` digests (from the dispatch until every row is marked
+    sent), against a bare smtplib loop sending the same messages before and after it."""
     today = timezone.localdate()
-    try:
-        milestones = list(Milestone.objects.open().filter(due_date__isnull=False)[:digests])
-        recipients = [f"person{n}@bench.example" for n in range(len(milestones))]
-
-        def pending() -> list[Reminder]:
-            """One pending reminder for each recipient, about one milestone each."""
-            return Reminder.objects.bulk_create(
-                Reminder(
-                    milestone=milestone,
-                    recipient=recipient,
-                    slot="due",
-                    due_date=milestone.due_date or today,
-                    level="warning",
-                    planned_on=today,
-                )
-                for milestone, recipient in zip(milestones, recipients, strict=True)
-            )
-
-        def send() -> int:
-            pending()
+    # Committed: the probe runs on a copy of the data set that is dropped afterwards.
+    rows = pending_reminders(digests, today)
+    rendered = [digest_message(row.recipient, [row], today).message() for row in rows]
+    messages = [(m["From"], [m["To"]], m.as_bytes(linesep="\r\n")) for m in rendered]
+    sent = Reminder.objects.filter(status=Reminder.Status.SENT)
+    with mail_sink() as port:
+        floors = [smtplib_loop_seconds(port, messages)]
+        with celery_worker(database, port) as worker:
             started = time.perf_counter()
-            outcome = reminders_send_batch(recipients, today=today)
-            send.elapsed = time.perf_counter() - started  # type: ignore[attr-defined]
-            return len(outcome.sent)
-
-        _, sent = timed_in_rollback(send)
-        ours = send.elapsed  # type: ignore[attr-defined]
-        # The floor: the same digests, already rendered, through a bare smtplib loop.
-        with transaction.atomic():
-            rows = pending()
-            for row, milestone in zip(rows, milestones, strict=True):
-                row.milestone = milestone
-            messages = [digest_message(row.recipient, [row], today).message() for row in rows]
-            transaction.set_rollback(True)
-        prepared = [(m["From"], [m["To"]], m.as_bytes(linesep="\r\n")) for m in messages]
-        started = time.perf_counter()
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
-            for sender, to, body in prepared:
-                smtp.sendmail(sender, to, body)
-        floor = time.perf_counter() - started
-    finally:
-        controller.stop()
+            reminders_dispatch()
+            while (done := sent.count()) < len(rows):
+                if worker.poll() is not None:
+                    raise RuntimeError("celery worker stopped")
+                if time.perf_counter() - started > MAIL_TIMEOUT_SECONDS:
+                    raise RuntimeError(f"{done} of {len(rows)} digests sent in time")
+                time.sleep(0.05)
+            ours = time.perf_counter() - started
+        floors.append(smtplib_loop_seconds(port, messages))
+    floor = statistics.mean(floors)
     return {
-        "digests": sent,
-        "ours_per_second": sent / ours,
-        "floor_per_second": len(prepared) / floor,
-        "received": sink.received,
+        "digests": done,
+        "ours_per_second": done / ours,
+        "floor_per_second": len(messages) / floor,
+        "worker_processes": os.cpu_count() or 1,
+        "not_sent": Reminder.objects.exclude(status=Reminder.Status.SENT).count(),
     }
 
 
@@ -248,7 +302,7 @@ def main() -> None:
             shrink(today, options.keep)
         result = sweep(today)
     else:
-        result = mail(options.digests)
+        result = mail(connection.settings_dict["NAME"], options.digests)
     print(json.dumps(result))
 
 

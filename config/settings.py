@@ -97,6 +97,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Reminder emails only (tracker/jinja2/): see tracker/mail_templates.py.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "mail",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "tracker.mail_templates.environment"},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------

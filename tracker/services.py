@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import F, Min, Q, QuerySet
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -427,15 +427,18 @@ def digest_message(recipient: str, rows: list[Reminder], today: datetime.date) -
         "counts": counts,
         "site_url": settings.SITE_URL,
     }
-    subject = render_to_string("tracker/email/digest_subject.txt", context).strip()
     message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("tracker/email/digest.txt", context),
+        subject=_render("tracker/email/digest_subject.txt", context).strip(),
+        body=_render("tracker/email/digest.txt", context),
         to=[recipient],
         headers={"Message-ID": message_id_for(rows)},
     )
-    message.attach_alternative(render_to_string("tracker/email/digest.html", context), "text/html")
+    message.attach_alternative(_render("tracker/email/digest.html", context), "text/html")
     return message
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    return get_template(name, using="mail").render(context)
 
 
 def _claim(recipients: list[str], now: datetime.datetime) -> dict[str, list[Reminder]]:
@@ -504,18 +507,24 @@ def reminders_send_batch(
                 continue
             # Marked right after its own message: a crash from here on is the one window in
             # which a digest can go out twice.
-            Reminder.objects.filter(pk__in=ids).update(
-                status=Reminder.Status.SENT,
-                sent_at=timezone.now(),
-                message_id=message.extra_headers["Message-ID"],
-                attempts=F("attempts") + 1,
-                claimed_until=None,
-                last_error="",
-            )
+            _mark_sent(ids, message.extra_headers["Message-ID"])
             outcome.sent.append(recipient)
     finally:
         connection.close()
     return outcome
+
+
+def _mark_sent(ids: list[int], message_id: str) -> None:
+    # Written out: it runs once per digest, and the ORM's update() spends as long composing
+    # this statement as the database spends running it.
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Reminder._meta.db_table} SET status = %s, sent_at = %s, message_id = %s,"  # noqa: S608
+            " attempts = attempts + 1, claimed_until = NULL, last_error = ''"
+            f" WHERE id IN ({placeholders})",
+            [Reminder.Status.SENT, timezone.now(), message_id, *ids],
+        )
 
 
 def _record_failure(ids: list[int], error: Exception) -> None:

@@ -186,3 +186,19 @@ def test_send_reminders_command_runs_in_process(sink: Sink, people: dict[str, An
     assert "sent digest to ann@example.org" in out.getvalue()
     assert "1 planned, 1 digests sent" in out.getvalue()
     assert len(sink.messages) == 1
+
+
+def test_titles_are_written_as_given_in_text_and_escaped_in_html(
+    sink: Sink, people: dict[str, Any]
+) -> None:
+    # given a milestone whose title has characters HTML escapes
+    milestone(people["ann"], TODAY, "6G R&D <pilot> call")
+    reminders_plan(today=TODAY)
+    # when
+    send_all()
+    # then the plain-text part carries the title as written, the HTML part escaped
+    (ann,) = sink.to("ann@example.org")
+    assert "6G R&D <pilot> call" in body(ann)
+    assert "R&amp;D" not in body(ann)
+    assert "6G R&amp;D &lt;pilot&gt; call" in body(ann, "html")
+    assert "<pilot>" not in body(ann, "html")
