@@ -111,23 +111,32 @@ def sustainable_rate(
 ) -> tuple[float, list[Trial]]:
     """The highest rate the server keeps up with: doubling until it falls behind, then halving
     steps between the last rate kept and the first missed (five: the rate found is within 1/32
-    of the bracket; three left it up to an eighth short)."""
+    of the bracket; three left it up to an eighth short).
+
+    A rate counts as missed when two trials in a row miss it: a trial's p99 is nearly its
+    slowest request, and one stall of the machine (seen: a second, once, at a rate the same
+    server then kept twice over) would otherwise end the search below what the server serves.
+    """
     # Every worker's first requests compile read plans and open its database connection; a
     # trial that counted them would measure start-up, not the rate the server keeps up with.
     run_trial(port, path, start * 2, seconds, headers, connections)
     trials: list[Trial] = []
+
+    def kept_up(rate: float) -> bool:
+        for _ in range(2):
+            trials.append(run_trial(port, path, rate, seconds, headers, connections))
+            if trials[-1].kept_up:
+                return True
+        return False
+
     low, high = 0.0, start
     while high <= limit:
-        trial = run_trial(port, path, high, seconds, headers, connections)
-        trials.append(trial)
-        if not trial.kept_up:
+        if not kept_up(high):
             break
         low, high = high, high * 2
     else:
         return low, trials
     for _ in range(5):
         middle = (low + high) / 2
-        trial = run_trial(port, path, middle, seconds, headers, connections)
-        trials.append(trial)
-        low, high = (middle, high) if trial.kept_up else (low, middle)
+        low, high = (middle, high) if kept_up(middle) else (low, middle)
     return low, trials
