@@ -3,8 +3,9 @@
     python -m bench.reminders_probe sweep --today 2026-11-26
     python -m bench.reminders_probe mail --digests 10000
 
-Prints one JSON object; bench/run.py turns it into ratio lines. Each step that writes runs in a
-transaction that is rolled back, so a step can be measured several times on the same data.
+Prints one JSON object; bench/run.py turns it into ratio lines. Each sweep runs in a transaction
+that is rolled back, so it can be measured several times on the same data; the mail run commits
+(a worker in another process sends), on a copy of the data set that is dropped afterwards.
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def celery_worker(database: str, smtp_port: int) -> Iterator[subprocess.Popen[st
         )
         try:
             deadline = time.monotonic() + 60
-            while not _read(log).count("ready."):
+            while "ready." not in _read(log):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"celery worker did not start:\n{_read(log)[-3000:]}")
                 time.sleep(0.1)
