@@ -523,7 +523,12 @@ def _mark_sent(ids: list[int], message_id: str) -> None:
             f"UPDATE {Reminder._meta.db_table} SET status = %s, sent_at = %s, message_id = %s,"  # noqa: S608
             " attempts = attempts + 1, claimed_until = NULL, last_error = ''"
             f" WHERE id IN ({placeholders})",
-            [Reminder.Status.SENT, timezone.now(), message_id, *ids],
+            [
+                Reminder.Status.SENT,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                message_id,
+                *ids,
+            ],
         )
 
 
