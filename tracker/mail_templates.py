@@ -47,6 +47,6 @@ def environment(**options: Any) -> Environment:
         keep_trailing_newline=True,
         **options,
     )
-    # Django's date formats ("Y-m-d", "l j F Y"), as the rest of the project writes them.
+    # Django's date format letters ("l j F Y"), as the rest of the project writes dates.
     env.filters.update(date=dateformat.format, days_phrase=days_phrase, level_colour=level_colour)
     return env
