@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import DateField
+from django.db.models import DateField, QuerySet
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
@@ -461,6 +461,27 @@ class CitationSerializer(FastReadMixin, serializers.ModelSerializer[InitiativeSo
         fields = ["source", "excerpt", "speaker"]
 
 
+@functools.cache
+def _related_summary_rows() -> tuple[QuerySet[Any], QuerySet[Any], QuerySet[Any]]:
+    """The rows of supporting agencies, tags and citations, to be narrowed to a page's
+    initiatives; built once per process (a page's own filter is all it adds)."""
+    roles = InitiativeAgency.objects.order_by("id").values_list(
+        "initiative_id",
+        "role",
+        *(f"agency__{name}" for name in AgencySummarySerializer.Meta.fields),
+    )
+    tags = Initiative.tags.through.objects.order_by("tag__name", "tag_id").values_list(
+        "initiative_id", "tag__slug"
+    )
+    citations = InitiativeSource.objects.order_by("id").values_list(
+        "initiative_id",
+        "excerpt",
+        "speaker",
+        *(f"source__{name}" for name in SourceSummarySerializer.Meta.fields),
+    )
+    return roles, tags, citations
+
+
 def attach_related_summaries(initiatives: list[Initiative]) -> None:
     """Read the supporting agencies, tags and citations of ``initiatives`` as plain values, one
     query per relation for all of them, and keep them on each as ``related_summaries``.
@@ -472,13 +493,9 @@ def attach_related_summaries(initiatives: list[Initiative]) -> None:
     summaries: dict[int, dict[str, list[Any]]] = {
         pk: {"supporting_agencies": [], "tags": [], "citations": []} for pk in ids
     }
+    roles, tags, citations = _related_summary_rows()
     agency_fields = AgencySummarySerializer.Meta.fields
-    roles = (
-        InitiativeAgency.objects.filter(initiative_id__in=ids)
-        .order_by("id")
-        .values_list("initiative_id", "role", *(f"agency__{name}" for name in agency_fields))
-    )
-    for initiative_id, role, *agency in roles:
+    for initiative_id, role, *agency in roles.filter(initiative_id__any=ids):
         summaries[initiative_id]["supporting_agencies"].append(
             {
                 "agency": {
@@ -487,22 +504,10 @@ def attach_related_summaries(initiatives: list[Initiative]) -> None:
                 "role": role,
             }
         )
-    tags = (
-        Initiative.tags.through.objects.filter(initiative_id__in=ids)
-        .order_by("tag__name", "tag_id")
-        .values_list("initiative_id", "tag__slug")
-    )
-    for initiative_id, slug in tags:
+    for initiative_id, slug in tags.filter(initiative_id__any=ids):
         summaries[initiative_id]["tags"].append(slug)
     source_fields = SourceSummarySerializer.Meta.fields
-    citations = (
-        InitiativeSource.objects.filter(initiative_id__in=ids)
-        .order_by("id")
-        .values_list(
-            "initiative_id", "excerpt", "speaker", *(f"source__{name}" for name in source_fields)
-        )
-    )
-    for initiative_id, excerpt, speaker, *source in citations:
+    for initiative_id, excerpt, speaker, *source in citations.filter(initiative_id__any=ids):
         summaries[initiative_id]["citations"].append(
             {
                 "source": {

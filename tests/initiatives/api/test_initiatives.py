@@ -296,3 +296,23 @@ def test_unknown_api_paths_answer_json_404(editor: APIClient) -> None:
         response = editor.get(path)
         assert response.status_code == 404
         assert response.json() == {"detail": "Not found."}
+
+
+def test_milestone_counts_follow_the_day(
+    world: World, editor: APIClient, time_machine: Any
+) -> None:
+    # The list's query is kept from one request to the next: it must not keep yesterday's date.
+    initiative = InitiativeFactory(owner_agency=world.lead)
+    MilestoneFactory(
+        initiative=initiative, due_date=D(2030, 1, 10), baseline_due_date=D(2030, 1, 10)
+    )
+
+    def counts() -> tuple[int, int]:
+        (row,) = editor.get(URL).json()["results"]
+        return row["open_milestones"], row["overdue_milestones"]
+
+    time_machine.move_to(datetime.datetime(2030, 1, 10, 12, tzinfo=datetime.UTC))
+    assert counts() == (1, 0)
+    # 2030-01-11 in Asia/Shanghai, though still the 10th in UTC
+    time_machine.move_to(datetime.datetime(2030, 1, 10, 16, 30, tzinfo=datetime.UTC))
+    assert counts() == (1, 1)
