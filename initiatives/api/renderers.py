@@ -9,6 +9,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
 _fallback = JSONEncoder()
+OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
 
 
 class ORJSONRenderer(JSONRenderer):
@@ -20,4 +21,6 @@ class ORJSONRenderer(JSONRenderer):
         # Serializers hand over plain values; what orjson does not know (Decimal, lazy text)
         # goes through DRF's own encoder.
         # Error details of list items are keyed by their index, as json.dumps writes them.
-        return orjson.dumps(data, default=_fallback.default, option=orjson.OPT_NON_STR_KEYS)
+        # Date-times (lists leave them to the renderer) are written as DRF writes them: ISO
+        # 8601 in their own zone, "Z" for UTC.
+        return orjson.dumps(data, default=_fallback.default, option=OPTIONS)
