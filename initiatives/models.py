@@ -879,9 +879,12 @@ class IndicatorReading(Citation):
 
 class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
     def usable(self) -> AccessTokenQuerySet:
-        """Tokens that still open the door: not revoked, not expired, of an active user."""
+        """Tokens that still open the door: not revoked, not expired, of an active user.
+
+        Expiry is judged by the database's clock, so the query does not change from one call
+        to the next and can be built once (see ``initiatives.tokens``)."""
         return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+            Q(expires_at__isnull=True) | Q(expires_at__gt=Now())
         )
 
 

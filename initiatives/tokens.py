@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import secrets
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from initiatives.models import AccessToken
@@ -45,15 +47,18 @@ def token_issue(
     return row, token
 
 
+@functools.cache
+def _usable_with_user() -> QuerySet[AccessToken]:
+    # Built once per process, as a view's class-level queryset is: every request asks the same
+    # question with another digest, and composing it cost as much as running it.
+    return AccessToken.objects.usable().select_related("user")
+
+
 def token_authenticate(token: str, *, scope: str) -> AccessToken | None:
     """The usable token of this scope matching ``token``, its use recorded; else None."""
     # get(), not first(): the digest is unique, and first() would order the rows it finds.
     try:
-        row = (
-            AccessToken.objects.usable()
-            .select_related("user")
-            .get(digest=digest_of(token), scope=scope)
-        )
+        row = _usable_with_user().get(digest=digest_of(token), scope=scope)
     except AccessToken.DoesNotExist:
         return None
     now = timezone.now()

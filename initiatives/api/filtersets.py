@@ -124,11 +124,23 @@ class SharedConfigFilters(dict[str, Any]):
         return copies
 
 
+class SharedFields(dict[str, Any]):
+    """A filter form's fields, shared by its instances.
+
+    A Django form deep-copies its fields for each instance, so that one may change its own
+    (choices, widgets) without touching the others. A filter form never changes its fields,
+    and the copies of a dozen fields, widgets and validators cost as much as validating them.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return dict(self)
+
+
 class FilterSet(filters.FilterSet):
     """django-filter builds a form class, with a form field per filter, on every request. The
-    filters here are the same for every request, so the class is built once per FilterSet
-    (each form instance still gets its own copies of the fields, as Django forms do), and the
-    filters are copied without their configuration (SharedConfigFilters)."""
+    filters here are the same for every request, so the class is built once per FilterSet,
+    its instances share its fields (SharedFields), and the filters are copied without their
+    configuration (SharedConfigFilters)."""
 
     _form_classes: ClassVar[dict[type[Any], type[forms.Form]]] = {}
 
@@ -140,6 +152,7 @@ class FilterSet(filters.FilterSet):
         form_class = self._form_classes.get(type(self))
         if form_class is None:
             form_class = self._form_classes[type(self)] = super().get_form_class()
+            form_class.base_fields = SharedFields(form_class.base_fields)
         return form_class
 
 

@@ -68,6 +68,21 @@ def test_unusable_tokens_get_401(state: str) -> None:
     assert response["WWW-Authenticate"] == "Bearer"
 
 
+def test_a_token_stops_working_as_soon_as_it_is_revoked_or_expires() -> None:
+    # The look-up's query is built once per process: each use must still ask the database.
+    row, token = token_issue(user=UserFactory(), name="t", expires_in=datetime.timedelta(days=1))
+    client = client_with(token)
+    assert client.get(URL).status_code == 200
+    AccessToken.objects.filter(pk=row.pk).update(expires_at=timezone.now())
+    assert client.get(URL).status_code == 401
+    AccessToken.objects.filter(pk=row.pk).update(
+        expires_at=timezone.now() + datetime.timedelta(minutes=1)
+    )
+    assert client.get(URL).status_code == 200
+    token_revoke(token=row)
+    assert client.get(URL).status_code == 401
+
+
 def test_malformed_authorization_header_is_401() -> None:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Bearer two parts")
