@@ -193,3 +193,17 @@ def test_every_variable_is_documented_and_listed() -> None:
     assert {"DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL", "SECRET_KEY", "DEBUG"} <= expected
     assert documented == expected
     assert example == expected
+
+
+def test_a_web_worker_loads_its_urls_and_views_when_it_starts(tmp_path: Path) -> None:
+    # gunicorn loads config.wsgi in each worker before it accepts a connection; the URLconf
+    # would otherwise be imported, and its patterns compiled, inside the first request.
+    code = (
+        "import sys; import config.wsgi; from django.conf import settings; "
+        "from django.urls import get_resolver; "
+        "print(settings.ROOT_URLCONF in sys.modules, 'initiatives.api.views' in sys.modules, "
+        "get_resolver()._populated)"
+    )
+    result = run_python(code, {"DEBUG": "true", "VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]
