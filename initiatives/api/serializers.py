@@ -397,8 +397,8 @@ class FastReadMixin:
         return None if plan is None else plan.columns
 
     def row_renderer(self) -> Callable[[Any], dict[str, Any]]:
-        """Renders a row read with ``row_columns`` as ``to_representation`` renders the
-        instance."""
+        """Renders a row read with ``row_columns`` to the JSON ``to_representation`` gives
+        for the instance (date-times are left to the renderer, as datetimes in the zone)."""
         plan = self._row_plan()
         if plan is None:
             raise TypeError(f"{type(self).__name__} cannot render plain rows")
