@@ -329,7 +329,8 @@ def _row_function_maker(
     for number, (name, reading) in enumerate(readings):
         if reading.inline is not None:
             values = [f"row[{position[column]}]" for column in reading.columns]
-            namespace[f"helper_{number}"] = reading.helper
+            if reading.helper is not None:
+                namespace[f"helper_{number}"] = reading.helper
             expression = reading.inline.format(*values, helper=f"helper_{number}")
         elif isinstance(reading.reader, str):  # a method of the serializer
             methods.append(f"    read_{number} = serializer.{reading.reader}\n")

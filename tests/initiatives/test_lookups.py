@@ -26,7 +26,7 @@ def test_finds_what_in_finds_on_keys_and_foreign_keys() -> None:
         roles[0].initiative,
         roles[2].initiative,
     }
-    # Negated, combined and in a subquery, as any lookup can be.
+    # Negated too, as any lookup can be.
     assert set(InitiativeAgency.objects.exclude(initiative_id__any=wanted)) == {roles[1], roles[3]}
 
 
