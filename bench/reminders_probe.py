@@ -14,6 +14,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import resource
 import signal
 import smtplib
@@ -182,9 +183,10 @@ def mail_sink() -> Iterator[int]:
 
 
 @contextmanager
-def celery_worker(database: str, smtp_port: int) -> Iterator[subprocess.Popen[str]]:
-    """The reminder worker as deployed (docker-compose.yml): ``celery worker``, prefork, one
-    process per core, on this run's database and broker, mailing the sink."""
+def celery_worker(database: str, smtp_port: int) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """The reminder worker as deployed (docker-compose.yml): ``celery worker``, prefork, as many
+    processes as configured, on this run's database and broker, mailing the sink. Yields the
+    process and the number of pool processes its banner reports."""
     from django.conf import settings
 
     env = app_env(
@@ -192,10 +194,10 @@ def celery_worker(database: str, smtp_port: int) -> Iterator[subprocess.Popen[st
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
     )
+    # No --concurrency: the setting decides, as in docker-compose.yml.
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-        "--concurrency", str(os.cpu_count() or 1), "--without-mingle", "--without-gossip",
-        "--loglevel", "INFO",
+        "--without-mingle", "--without-gossip", "--loglevel", "INFO",
     ]  # fmt: skip
     # Appending: the worker writes at the end whatever this process reads.
     with tempfile.TemporaryFile("a+") as log:
@@ -214,7 +216,10 @@ def celery_worker(database: str, smtp_port: int) -> Iterator[subprocess.Popen[st
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"celery worker did not start:\n{_read(log)[-3000:]}")
                 time.sleep(0.1)
-            yield process
+            banner = re.search(r"concurrency: (\d+)", _read(log))
+            if banner is None:
+                raise RuntimeError(f"celery worker did not report its concurrency:\n{_read(log)}")
+            yield process, int(banner.group(1))
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -275,7 +280,7 @@ def mail(database: str, digests: int) -> dict[str, Any]:
     sent = Reminder.objects.filter(status=Reminder.Status.SENT)
     with mail_sink() as port:
         floors = [smtplib_loop_seconds(port, messages)]
-        with celery_worker(database, port) as worker:
+        with celery_worker(database, port) as (worker, processes):
             started = time.perf_counter()
             reminders_dispatch()
             while (done := sent.count()) < len(rows):
@@ -291,7 +296,7 @@ def mail(database: str, digests: int) -> dict[str, Any]:
         "digests": done,
         "ours_per_second": done / ours,
         "floor_per_second": len(messages) / floor,
-        "worker_processes": os.cpu_count() or 1,
+        "worker_processes": processes,
         "not_sent": Reminder.objects.exclude(status=Reminder.Status.SENT).count(),
     }
 

@@ -118,6 +118,16 @@ def test_celery_services_run_the_project_app(service: str, role: str) -> None:
     assert isinstance(config.celery_app, Celery)
 
 
+def test_the_worker_runs_as_many_processes_as_the_setting_says() -> None:
+    # No --concurrency on the command line, which would override CELERY_WORKER_CONCURRENCY.
+    assert not any(arg.startswith(("--concurrency", "-c")) for arg in command("worker"))
+    from django.conf import settings
+
+    import config
+
+    assert config.celery_app.conf.worker_concurrency == settings.CELERY_WORKER_CONCURRENCY
+
+
 def test_migrate_runs_existing_commands() -> None:
     argv = command("migrate")
     script = argv[-1]

@@ -6,6 +6,7 @@ deployment would, instead of patching the already-loaded settings of the test ru
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from pathlib import Path
@@ -112,6 +113,15 @@ def test_environment_switches_each_part() -> None:
     assert s["API_PUBLIC_READ"] is True
     assert s["SECRET_KEY"] == REAL_KEY
     assert s["DEBUG"] is False
+
+
+def test_celery_workers_run_two_processes_per_core_unless_told_otherwise() -> None:
+    default = settings_under({"DEBUG": "true"}, "CELERY_WORKER_CONCURRENCY")
+    assert default["CELERY_WORKER_CONCURRENCY"] == 2 * (os.cpu_count() or 1)
+    told = settings_under(
+        {"DEBUG": "true", "CELERY_WORKER_CONCURRENCY": "7"}, "CELERY_WORKER_CONCURRENCY"
+    )
+    assert told["CELERY_WORKER_CONCURRENCY"] == 7
 
 
 def test_filemail_url_is_anchored_at_the_project() -> None:

@@ -8,9 +8,11 @@ title such as "6G R&D" reaches the plain-text part and the subject as written.
 
 from __future__ import annotations
 
+import datetime
+import functools
 from typing import Any
 
-from django.utils import dateformat
+from django.utils import dateformat, translation
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 # The three colours of a supervision notice.
@@ -27,6 +29,24 @@ def days_phrase(days: int) -> str:
     if days == -1:
         return "1 day overdue"
     return f"{-days} days overdue"
+
+
+@functools.lru_cache(maxsize=256)
+def _formatted_date(value: datetime.date, format_string: str, language: str | None) -> str:
+    return str(dateformat.format(value, format_string))
+
+
+def date(value: Any, format_string: str) -> str:
+    """Django's date format letters ("l j F Y"), as the rest of the project writes dates.
+
+    A day's digests all print the same day, and formatting it (names of days and months looked
+    up in the active language) took as long as rendering the rest of the line; a date is
+    formatted once per language. Date-times, which also depend on the current time zone, are
+    formatted every time.
+    """
+    if type(value) is datetime.date:
+        return _formatted_date(value, format_string, translation.get_language())
+    return str(dateformat.format(value, format_string))
 
 
 def level_colour(level: str) -> str:
@@ -47,6 +67,5 @@ def environment(**options: Any) -> Environment:
         keep_trailing_newline=True,
         **options,
     )
-    # Django's date format letters ("l j F Y"), as the rest of the project writes dates.
-    env.filters.update(date=dateformat.format, days_phrase=days_phrase, level_colour=level_colour)
+    env.filters.update(date=date, days_phrase=days_phrase, level_colour=level_colour)
     return env

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import F, Min, Q, QuerySet
 from django.template.loader import get_template
@@ -33,6 +33,7 @@ from initiatives.dates import local_today
 from initiatives.models import InitiativeAgency, Membership, Milestone
 from tracker import policy
 from tracker.links import milestone_admin_url, milestone_api_url
+from tracker.mail import DigestEmail
 from tracker.models import Reminder, ReminderSweep
 
 logger = logging.getLogger(__name__)
@@ -427,7 +428,7 @@ def digest_message(recipient: str, rows: list[Reminder], today: datetime.date) -
         "counts": counts,
         "site_url": settings.SITE_URL,
     }
-    message = EmailMultiAlternatives(
+    message = DigestEmail(
         subject=_render("tracker/email/digest_subject.txt", context).strip(),
         body=_render("tracker/email/digest.txt", context),
         to=[recipient],

@@ -19,6 +19,7 @@ class Sink:
     """What the SMTP server accepted; set ``refuse`` to answer the next N messages with 451."""
 
     messages: list[email.message.EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # the same messages, as received
     peers: set[Any] = field(default_factory=set)  # one per SMTP connection that sent mail
     refuse: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -32,6 +33,7 @@ class Sink:
             self.messages.append(
                 email.message_from_bytes(envelope.content, policy=email.policy.default)
             )
+            self.raw.append(envelope.original_content)
         return "250 OK"
 
     def to(self, address: str) -> list[email.message.EmailMessage]:

@@ -202,3 +202,20 @@ def test_titles_are_written_as_given_in_text_and_escaped_in_html(
     assert "R&amp;D" not in body(ann)
     assert "6G R&amp;D &lt;pilot&gt; call" in body(ann, "html")
     assert "<pilot>" not in body(ann, "html")
+
+
+def test_a_digest_in_chinese_goes_out_with_a_plain_ascii_subject(
+    sink: Sink, people: dict[str, Any]
+) -> None:
+    # given a milestone of an initiative named in Chinese
+    programme = InitiativeFactory(title="追光行动", owner_agency=AgencyFactory())
+    milestone(people["ann"], TODAY, "千兆光网试点城市名单", programme)
+    reminders_plan(today=TODAY)
+    # when
+    send_all()
+    # then the titles arrive as written, and the subject needed no RFC 2047 encoding
+    (ann,) = sink.to("ann@example.org")
+    assert "追光行动" in body(ann)
+    assert "千兆光网试点城市名单" in body(ann, "html")
+    (raw,) = sink.raw
+    assert b"\r\nSubject: [Initiative Tracker] 1 due today (2024-06-19)\r\n" in raw
