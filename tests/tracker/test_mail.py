@@ -86,6 +86,9 @@ def test_a_digest_email_draws_its_boundary_when_built_and_parses_back() -> None:
 def test_dates_are_formatted_once_per_language() -> None:
     day = datetime.date(2026, 11, 27)
     assert mail_templates.date(day, "l j F Y") == "Friday 27 November 2026"
+    hits = mail_templates._formatted_date.cache_info().hits
+    assert mail_templates.date(day, "l j F Y") == "Friday 27 November 2026"
+    assert mail_templates._formatted_date.cache_info().hits == hits + 1
     with translation.override("zh-hans"):
         chinese = mail_templates.date(day, "l j F Y")
         assert chinese == dateformat.format(day, "l j F Y")
