@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from initiatives.models import AccessToken
-from initiatives.tokens import digest_of, token_issue, token_revoke
+from initiatives.tokens import digest_of, token_authenticate, token_issue, token_revoke
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +81,31 @@ def test_a_token_stops_working_as_soon_as_it_is_revoked_or_expires() -> None:
     assert client.get(URL).status_code == 200
     token_revoke(token=row)
     assert client.get(URL).status_code == 401
+
+
+def test_the_compiled_look_up_finds_what_the_orm_finds(
+    django_assert_num_queries: Any,
+) -> None:
+    # The look-up runs SQL the ORM compiled once; it must build the same rows, with the user.
+    user = UserFactory(first_name="Wei")
+    row, token = token_issue(user=user, name="t", expires_in=datetime.timedelta(days=1))
+    token_issue(user=UserFactory(), name="other")  # another row the query must not return
+    AccessToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    expected = AccessToken.objects.usable().select_related("user").get(pk=row.pk)
+    with django_assert_num_queries(1):  # the user comes with its token
+        found = token_authenticate(token, scope=AccessToken.Scope.API)
+        assert found is not None
+        assert found.user.first_name == "Wei"
+    fields = [field.attname for field in AccessToken._meta.concrete_fields]
+    assert [getattr(found, name) for name in fields] == [getattr(expected, name) for name in fields]
+    user_fields = [field.attname for field in type(user)._meta.concrete_fields]
+    assert [getattr(found.user, name) for name in user_fields] == [
+        getattr(expected.user, name) for name in user_fields
+    ]
+    assert not found._state.adding
+    assert found._state.db == expected._state.db
+    assert token_authenticate(token, scope=AccessToken.Scope.CALENDAR) is None
+    assert token_authenticate(token[:-1], scope=AccessToken.Scope.API) is None
 
 
 def test_malformed_authorization_header_is_401() -> None:
