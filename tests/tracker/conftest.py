@@ -21,6 +21,7 @@ class Sink:
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)  # the same messages, as received
     peers: set[Any] = field(default_factory=set)  # one per SMTP connection that sent mail
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)  # MAIL FROM, RCPT TO
     refuse: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -34,6 +35,7 @@ class Sink:
                 email.message_from_bytes(envelope.content, policy=email.policy.default)
             )
             self.raw.append(envelope.original_content)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
@@ -75,7 +77,7 @@ class SmtpServer:
 def smtp(settings: Any) -> Iterator[SmtpServer]:
     server = SmtpServer(Sink())
     server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "tracker.mail.SMTPBackend"  # what EMAIL_URL=smtp://… selects
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 5

@@ -11,13 +11,24 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail.message import sanitize_address
 from django.urls import reverse, set_script_prefix
 from django.utils import dateformat, translation
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from tests.tracker.conftest import SmtpServer
 from tracker import mail_templates
 from tracker.links import milestone_admin_url, milestone_api_url
-from tracker.mail import FOLDING_POLICY, DigestEmail, _folded_binary
+from tracker.mail import (
+    _PLAIN_ADDRESS,
+    FOLDING_POLICY,
+    DigestEmail,
+    _folded_binary,
+    sanitized_address,
+)
 
 SUBJECTS = [
     "[Initiative Tracker] 1 overdue, 2 due today (2024-06-19)",
@@ -81,6 +92,147 @@ def test_a_digest_email_draws_its_boundary_when_built_and_parses_back() -> None:
     assert html is not None
     assert text.get_content().splitlines() == ["Text part 正文"]
     assert html.get_content().splitlines() == ["<p>HTML part</p>"]
+
+
+# Text as digests hold it: ASCII and Chinese, spaces, every kind of line end, now and then a
+# line too long for 8bit.
+TEXT = st.lists(
+    st.sampled_from([*"abc xyz-:()[]<>&\"'=", "\n", "\r", "\r\n", "\t", "追光行动", "é", "a" * 400])
+).map("".join)
+HEADER_TEXT = st.lists(
+    st.sampled_from([*"abc XYZ 019-:()[],.", "  ", "追", "a" * 30]), max_size=40
+).map("".join)
+ADDRESSES = st.sampled_from(
+    [
+        "ann@example.org",
+        "li.wei+reminders@miit.gov.cn",
+        "Initiative Tracker <tracker@localhost>",
+        "交付办公室 <office@example.org>",
+        '"Quoted, Name" <q@example.org>',
+        "x" * 70 + "@example.org",
+    ]
+)
+
+
+def django_bytes(digest: DigestEmail, date: str) -> bytes:
+    """What Django's own EmailMultiAlternatives writes for the same digest (same boundary and
+    Date line)."""
+    reference = EmailMultiAlternatives(
+        subject=digest.subject,
+        body=digest.body,
+        from_email=digest.from_email,
+        to=digest.to,
+        headers=digest.extra_headers,
+    )
+    for content, mimetype in digest.alternatives:
+        reference.attach_alternative(content, mimetype)
+    message: Any = reference.message()
+    if message.is_multipart():
+        message.set_boundary(digest.boundary)
+    message.replace_header("Date", date)
+    return bytes(message.as_bytes(linesep="\r\n"))
+
+
+def date_line(raw: bytes) -> str:
+    found = re.search(rb"^Date: (.*)\r$", raw, re.MULTILINE)
+    assert found is not None
+    return found.group(1).decode()
+
+
+@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(subject=HEADER_TEXT, body=TEXT, html=TEXT, sender=ADDRESSES, to=ADDRESSES)
+def test_a_digest_sends_the_bytes_django_would_write(
+    subject: str, body: str, html: str, sender: str, to: str
+) -> None:
+    # given a digest, plain or not: short or long, ASCII or not, any line ends
+    digest = DigestEmail(
+        subject=subject,
+        body=body,
+        from_email=sender,
+        to=[to],
+        headers={"Message-ID": "<reminders-1@example.org>"},
+    )
+    digest.attach_alternative(html, "text/html")
+    # when written out for SMTP
+    raw = digest.wire_bytes()
+    # then the bytes are those of Django's own message, boundary and date aside
+    assert raw == django_bytes(digest, date_line(raw))
+
+
+def test_a_plain_digest_is_written_out_without_the_email_package() -> None:
+    # given a digest as the sender builds it: ASCII headers, a Chinese title in the body
+    digest = DigestEmail(
+        subject="[Initiative Tracker] 1 overdue (2026-11-27)",
+        body="光纤网络「追光行动」\n  - due 2026-11-20\n",
+        to=["li.wei@miit.gov.cn"],
+        headers={"Message-ID": "<reminders-2@example.org>"},
+    )
+    digest.attach_alternative("<p>光纤网络「追光行动」</p>\n", "text/html")
+    # then it is written directly, and is what Django would write
+    written = digest._written_out()
+    assert written is not None
+    assert b"Content-Transfer-Encoding: 8bit" in written
+    assert written == django_bytes(digest, date_line(written))
+    # and anything the email package must encode goes through it
+    digest.subject = "追光行动 reminders"
+    assert digest._written_out() is None
+    assert digest.wire_bytes() == django_bytes(digest, date_line(digest.wire_bytes()))
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(address=st.from_regex(_PLAIN_ADDRESS, fullmatch=True))
+def test_a_plain_address_is_what_django_makes_of_it(address: str) -> None:
+    assert sanitized_address(address, "utf-8") == sanitize_address(address, "utf-8")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Initiative Tracker <tracker@localhost>",
+        "交付办公室 <office@example.org>",
+        ("Ann Lee", "ann@example.org"),
+        "ann@bücher.example",
+        '"a b"@example.org',
+    ],
+)
+def test_other_addresses_are_sanitized_by_django_once(address: Any) -> None:
+    first = sanitized_address(address, "utf-8")
+    assert first == sanitize_address(address, "utf-8")
+    assert sanitized_address(address, "utf-8") == first
+
+
+def test_the_smtp_backend_sends_what_djangos_sends(smtp: SmtpServer) -> None:
+    # given a digest, a plain message and one with non-ASCII names, sent through Django's SMTP
+    # backend and through ours
+    digest = DigestEmail(
+        subject="[Initiative Tracker] 2 due today (2026-11-27)",
+        body="追光行动\n",
+        from_email="Initiative Tracker <tracker@localhost>",
+        to=["ann@example.org"],
+        headers={"Message-ID": "<reminders-3@example.org>"},
+    )
+    digest.attach_alternative("<p>追光行动</p>", "text/html")
+    plain = EmailMessage(
+        "Password reset",
+        "Follow the link.\n",
+        to=["bob@example.org"],
+        headers={"Message-ID": "<p@x>"},
+    )
+    named = EmailMessage(
+        "交付", "正文\n", "交付办公室 <office@example.org>", ["李伟 <li@example.org>"],
+        headers={"Message-ID": "<n@x>"},
+    )  # fmt: skip
+    messages = [digest, plain, named]
+    for backend in ["django.core.mail.backends.smtp.EmailBackend", "tracker.mail.SMTPBackend"]:
+        with get_connection(backend) as connection:
+            assert connection.send_messages(messages) == 3
+    # then the server received the same envelopes and the same bytes from both, dates aside
+    sink = smtp.sink
+    undated = [re.sub(rb"^Date: .*$", b"Date:", raw, flags=re.MULTILINE) for raw in sink.raw]
+    assert sink.envelopes[:3] == sink.envelopes[3:]
+    assert undated[:3] == undated[3:]
+    assert sink.envelopes[2] == ("office@example.org", ["li@example.org"])
+    assert b"To: =?utf-8?b?5p2O5Lyf?= <li@example.org>" in sink.raw[5]
 
 
 def test_dates_are_formatted_once_per_language() -> None:
