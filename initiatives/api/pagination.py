@@ -201,36 +201,54 @@ class KeysetPagination(BasePagination):
         )
         return [segment, is_null] if nullable and not first.descending else [segment]
 
+    def first_page_query(self, queryset: Any, request: Request) -> tuple[Any, list[Key]]:
+        """The query of a first page (a row more than it shows, to tell whether more follow)
+        and the keys it is ordered by."""
+        keys = self.keys_for(queryset)
+        ordered = queryset.order_by(*(key.order_by() for key in keys))
+        return ordered[: page_size_from(request) + 1], keys
+
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
-        self.request = request
+        raw = request.query_params.get(self.cursor_query_param)
+        if not raw:
+            page_query, keys = self.first_page_query(queryset, request)
+            return self.page_of(list(page_query), keys, request)
         page_size = page_size_from(request)
         keys = self.keys_for(queryset)
-        raw = request.query_params.get(self.cursor_query_param)
-        backwards = False
-        if raw:
-            values, backwards = self._decode(raw, keys, queryset.model)
+        values, backwards = self._decode(raw, keys, queryset.model)
         direction = [key.reversed() for key in keys] if backwards else keys
         page_query = queryset.order_by(*(key.order_by() for key in direction))
-        if raw:
-            rows: list[Any] = []
-            for segment in self._segments(queryset.model, direction, values):
-                rows += page_query.filter(segment)[: page_size + 1 - len(rows)]
-                if len(rows) > page_size:
-                    break
-        else:
-            rows = list(page_query[: page_size + 1])
+        rows: list[Any] = []
+        for segment in self._segments(queryset.model, direction, values):
+            rows += page_query.filter(segment)[: page_size + 1 - len(rows)]
+            if len(rows) > page_size:
+                break
+        return self.page_of(rows, keys, request, continued=True, backwards=backwards)
+
+    def page_of(
+        self,
+        rows: list[Any],
+        keys: list[Key],
+        request: Request,
+        *,
+        continued: bool = False,
+        backwards: bool = False,
+    ) -> list[Any]:
+        """The page among ``rows`` (read for it, a row more when more follow), its links set:
+        ``continued`` from a cursor, read ``backwards`` from it."""
+        self.request, self.keys = request, keys
+        page_size = page_size_from(request)
         has_more = len(rows) > page_size
         rows = rows[:page_size]
         if backwards:
             rows.reverse()
-        self.keys = keys
 
         def values_of(row: Any) -> list[Any]:
             return [getattr(row, key.field) for key in keys]
 
         # Going forward, there is a next page when a row was left over, and a previous one
         # whenever we came from somewhere; going back, the other way round.
-        forward_more, back_more = (has_more, bool(raw)) if not backwards else (True, has_more)
+        forward_more, back_more = (has_more, continued) if not backwards else (True, has_more)
         self.next_values = values_of(rows[-1]) if rows and forward_more else None
         self.previous_values = values_of(rows[0]) if rows and back_more else None
         return rows
