@@ -1,7 +1,7 @@
 """Querysets compiled to SQL once, to be run again without building or compiling them.
 
 A request that asks the same question as many before it (the token look-up of every API
-request, the first page a front-end polls) spent more on composing its query in the ORM and
+request, the page a front-end polls) spent more on composing its query in the ORM and
 compiling it to SQL than the database spent answering. The ORM still writes the SQL, from the
 one definition of each question; ``CompiledQuery`` keeps what it wrote and runs it again.
 """
@@ -33,17 +33,21 @@ class CompiledQuery:
 
     def __init__(self, queryset: QuerySet[Any], stand_ins: tuple[Any, ...] = ()) -> None:
         self.db = queryset.db
-        self.compiler = queryset.query.get_compiler(self.db)
+        compiler = queryset.query.get_compiler(self.db)
         try:
-            self.sql, params = self.compiler.as_sql()
+            self.sql, params = compiler.as_sql()
         except Exception as error:  # EmptyResultSet, FullResultSet and their kind
             raise NotCompilable(str(error)) from error
         self.params = list(params)
         if any(self.params.count(value) != 1 for value in stand_ins):
             raise NotCompilable("each stand-in must appear once in the parameters")
         self.positions = [self.params.index(value) for value in stand_ins]
-        self.columns = [column for column, _, _ in self.compiler.select]
-        self.converters = self.compiler.get_converters(self.columns)
+        self.columns = [column for column, _, _ in compiler.select]
+        self.klass_info = compiler.klass_info  # where select_related's models sit in a row
+        # The compiler (and its whole query) is kept only where columns need converting: none
+        # do on PostgreSQL; SQLite converts its dates and booleans.
+        self.converters = compiler.get_converters(self.columns)
+        self.apply_converters = compiler.apply_converters if self.converters else None
 
     def rows(self, *values: Any) -> list[tuple[Any, ...]]:
         """The rows, with ``values`` in place of the stand-ins."""
@@ -53,8 +57,8 @@ class CompiledQuery:
         with connections[self.db].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
-        if self.converters:
-            rows = [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
+        if self.apply_converters is not None:
+            rows = [tuple(row) for row in self.apply_converters(rows, self.converters)]
         return rows
 
 

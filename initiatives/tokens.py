@@ -70,7 +70,7 @@ class _TokenLookup:
             .order_by()  # as get() does: the digest is unique
         )
         self.query = CompiledQuery(queryset, stand_ins=(self.DIGEST, self.SCOPE))
-        token_info = self.query.compiler.klass_info
+        token_info = self.query.klass_info
         (user_info,) = token_info["related_klass_infos"]
         self.token_fields = self._slice(token_info["select_fields"])
         self.user_fields = self._slice(user_info["select_fields"])

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -98,6 +98,18 @@ class Key:
 
     def reversed(self) -> Key:
         return Key(self.field, not self.descending)
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """How a page of keyset pagination is read: its queries, each for a row more than the page
+    (to tell whether more follow), run in turn until that many rows are found (from a cursor,
+    one query per segment of the order: see ``_segments``)."""
+
+    queries: list[Any]
+    keys: list[Key]
+    continued: bool = False  # from a cursor
+    backwards: bool = False  # towards the start, from a cursor
 
 
 class KeysetPagination(BasePagination):
@@ -201,54 +213,49 @@ class KeysetPagination(BasePagination):
         )
         return [segment, is_null] if nullable and not first.descending else [segment]
 
-    def first_page_query(self, queryset: Any, request: Request) -> tuple[Any, list[Key]]:
-        """The query of a first page (a row more than it shows, to tell whether more follow)
-        and the keys it is ordered by."""
+    def reading_for(self, queryset: Any, request: Request) -> PageReading:
+        """How to read the page ``request`` asks for from ``queryset``."""
+        page_size = page_size_from(request)
         keys = self.keys_for(queryset)
-        ordered = queryset.order_by(*(key.order_by() for key in keys))
-        return ordered[: page_size_from(request) + 1], keys
-
-    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         raw = request.query_params.get(self.cursor_query_param)
         if not raw:
-            page_query, keys = self.first_page_query(queryset, request)
-            return self.page_of(list(page_query), keys, request)
-        page_size = page_size_from(request)
-        keys = self.keys_for(queryset)
+            ordered = queryset.order_by(*(key.order_by() for key in keys))
+            return PageReading([ordered[: page_size + 1]], keys)
         values, backwards = self._decode(raw, keys, queryset.model)
         direction = [key.reversed() for key in keys] if backwards else keys
-        page_query = queryset.order_by(*(key.order_by() for key in direction))
+        ordered = queryset.order_by(*(key.order_by() for key in direction))
+        segments = self._segments(queryset.model, direction, values)
+        queries = [ordered.filter(segment)[: page_size + 1] for segment in segments]
+        return PageReading(queries, keys, continued=True, backwards=backwards)
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+        return self.read_page(self.reading_for(queryset, request), request, list)
+
+    def read_page(
+        self, reading: PageReading, request: Request, run: Callable[[Any], list[Any]]
+    ) -> list[Any]:
+        """The page's rows, read by ``run`` from each of the reading's queries in turn until
+        there are enough; its links set."""
+        self.request, self.keys = request, reading.keys
+        page_size = page_size_from(request)
         rows: list[Any] = []
-        for segment in self._segments(queryset.model, direction, values):
-            rows += page_query.filter(segment)[: page_size + 1 - len(rows)]
+        for query in reading.queries:
+            rows += run(query)[: page_size + 1 - len(rows)]
             if len(rows) > page_size:
                 break
-        return self.page_of(rows, keys, request, continued=True, backwards=backwards)
-
-    def page_of(
-        self,
-        rows: list[Any],
-        keys: list[Key],
-        request: Request,
-        *,
-        continued: bool = False,
-        backwards: bool = False,
-    ) -> list[Any]:
-        """The page among ``rows`` (read for it, a row more when more follow), its links set:
-        ``continued`` from a cursor, read ``backwards`` from it."""
-        self.request, self.keys = request, keys
-        page_size = page_size_from(request)
         has_more = len(rows) > page_size
         rows = rows[:page_size]
-        if backwards:
+        if reading.backwards:
             rows.reverse()
 
         def values_of(row: Any) -> list[Any]:
-            return [getattr(row, key.field) for key in keys]
+            return [getattr(row, key.field) for key in reading.keys]
 
         # Going forward, there is a next page when a row was left over, and a previous one
         # whenever we came from somewhere; going back, the other way round.
-        forward_more, back_more = (has_more, continued) if not backwards else (True, has_more)
+        forward_more, back_more = (
+            (has_more, reading.continued) if not reading.backwards else (True, has_more)
+        )
         self.next_values = values_of(rows[-1]) if rows and forward_more else None
         self.previous_values = values_of(rows[0]) if rows and back_more else None
         return rows

@@ -3,6 +3,7 @@ workflow actions call ``initiatives.services``."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 from collections.abc import Hashable
@@ -97,10 +98,11 @@ class CsvExportMixin:
         return csv_response(self.csv_name, self.csv_columns, rows.iterator(self.CSV_CHUNK))
 
 
-# First pages asked for again, by view, query string and day (see RowListMixin).
-FIRST_PAGES = CompiledCache(size=512)
-# Query parameters besides filters that a reusable first page may have.
-REUSABLE_PARAMETERS = frozenset({"page_size", "format"})
+# How to read pages asked for again, their queries compiled, by view, query string and day
+# (see RowListMixin).
+PAGES = CompiledCache(size=512)
+# Query parameters besides filters that a reusable page may have.
+REUSABLE_PARAMETERS = frozenset({"page_size", "cursor", "format"})
 
 
 class RowListMixin:
@@ -108,10 +110,10 @@ class RowListMixin:
     instance per row, which costs more than the page's query. Falls back to instances when a
     field needs one (see ``FastReadMixin.row_columns``).
 
-    A first page asked for again (a front-end polling it) runs the SQL the ORM compiled for it
-    the first time: composing the filters and compiling the query cost a third of such a
-    request. Only when its query string holds nothing but the FilterSet's ``reusable_filters``
-    (whose SQL follows from their text and today's date alone) and the page size.
+    A page asked for again (a front-end polling it) runs the SQL the ORM compiled for it the
+    first time: composing the filters and compiling the query cost a third of such a request.
+    Only when its query string holds nothing but the FilterSet's ``reusable_filters`` (whose
+    SQL follows from their text and today's date alone), the page size and the cursor.
     """
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -120,27 +122,27 @@ class RowListMixin:
         columns = serializer.row_columns()
         if columns is None:
             return cast(Response, super().list(request, *args, **kwargs))  # type: ignore[misc]
-        reuse = self.first_page_key(request)
-        first_page = FIRST_PAGES.get(reuse) if reuse is not None else None
-        if first_page is None:
+        reuse = self.reusable_page_key(request)
+        reading = PAGES.get(reuse) if reuse is not None else None
+        if reading is None:
             queryset = view.filter_queryset(view.get_queryset())
             if isinstance(view.paginator, KeysetPagination):  # the cursor reads its keys off a row
                 keys = [key.field for key in view.paginator.keys_for(queryset)]
                 columns = [*columns, *(key for key in keys if key not in columns)]
             rows = queryset.values_list(*columns, named=True)
-            first_page = self.compiled_first_page(reuse, rows)
-            page = view.paginate_queryset(rows) if first_page is None else None
-        if first_page is not None:
-            query, keys = first_page
-            page = view.paginator.page_of(query.named_rows(), keys, request)
+            reading = self.compiled_reading(reuse, rows)
+            page = view.paginate_queryset(rows) if reading is None else None
+        if reading is not None:
+            page = view.paginator.read_page(reading, request, CompiledValuesList.named_rows)
         render = serializer.row_renderer()
         data = [render(row) for row in (rows if page is None else page)]
         return cast(
             Response, view.get_paginated_response(data) if page is not None else Response(data)
         )
 
-    def first_page_key(self, request: Request) -> Hashable | None:
-        """What identifies a reusable first page (see the class), or None."""
+    def reusable_page_key(self, request: Request) -> Hashable | None:
+        """What identifies a page whose compiled queries may be reused (see the class), or
+        None."""
         view = cast(Any, self)
         reusable: frozenset[str] = getattr(view.filterset_class, "reusable_filters", frozenset())
         if request.method not in ("GET", "HEAD") or not isinstance(
@@ -149,26 +151,27 @@ class RowListMixin:
             return None
         params = request.query_params
         if any(name not in reusable and name not in REUSABLE_PARAMETERS for name in params):
-            return None  # a cursor, a filter that reads the database, or unknown
+            return None  # a filter that reads the database, or one not known to be harmless
         return (
             type(self),
             tuple(sorted((n, tuple(params.getlist(n))) for n in params)),
             local_today(),
         )
 
-    def compiled_first_page(self, reuse: Hashable | None, rows: QuerySet[Any]) -> Any:
-        """The first page's query of ``rows``, compiled and kept under ``reuse``; None when the
-        page is not to be kept."""
+    def compiled_reading(self, reuse: Hashable | None, rows: QuerySet[Any]) -> Any:
+        """How to read the page of ``rows`` asked for, its queries compiled and kept under
+        ``reuse``; None when the page is not to be kept."""
         if reuse is None:
             return None
         view = cast(Any, self)
-        page_query, keys = view.paginator.first_page_query(rows, self.request)  # type: ignore[attr-defined]
+        reading = view.paginator.reading_for(rows, self.request)  # type: ignore[attr-defined]
         try:
-            first_page = (CompiledValuesList(page_query), keys)
+            compiled = [CompiledValuesList(query) for query in reading.queries]
         except NotCompilable:
             return None
-        FIRST_PAGES.put(reuse, first_page)
-        return first_page
+        reading = dataclasses.replace(reading, queries=compiled)
+        PAGES.put(reuse, reading)
+        return reading
 
 
 def csv_list_schema(serializer: type[BaseSerializer[Any]]) -> Any:

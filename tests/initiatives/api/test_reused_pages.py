@@ -1,5 +1,5 @@
-"""A first page of milestones asked for again runs the SQL compiled for it the first time: the
-same answer as composing it afresh, the rows read anew, today's date and settings respected."""
+"""A page of milestones asked for again runs the SQL compiled for it the first time: the same
+answer as composing it afresh, the rows read anew, today's date and settings respected."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from initiatives.api.views import FIRST_PAGES, RowListMixin
+from initiatives.api.views import PAGES, RowListMixin
 from initiatives.models import Milestone
 from tests.factories import InitiativeFactory, MilestoneFactory
 from tests.initiatives.api.conftest import World
@@ -35,7 +35,7 @@ REUSABLE = [
 
 @pytest.fixture(autouse=True)
 def no_compiled_pages() -> None:
-    FIRST_PAGES.clear()
+    PAGES.clear()
 
 
 @pytest.fixture
@@ -75,10 +75,10 @@ def test_a_page_asked_for_again_is_what_composing_it_gives(
 ) -> None:
     # given the page composed by the ORM, as a page that is never reused is
     with monkeypatch.context() as patched:
-        patched.setattr(RowListMixin, "first_page_key", lambda self, request: None)
+        patched.setattr(RowListMixin, "reusable_page_key", lambda self, request: None)
         composed = get(client, params)
     assert composed["results"]
-    assert not FIRST_PAGES.entries
+    assert not PAGES.entries
     # when it is asked for, compiled and kept, then asked for again (from the compiled query)
     compiled = get(client, params)
     with CaptureQueriesContext(connection) as captured:
@@ -88,7 +88,7 @@ def test_a_page_asked_for_again_is_what_composing_it_gives(
     assert reused == composed
     tables = [q["sql"].split(" FROM ")[1].split()[0] for q in captured.captured_queries]
     assert tables == ['"initiatives_accesstoken"', '"initiatives_milestone"']
-    assert len(FIRST_PAGES.entries) == 1
+    assert len(PAGES.entries) == 1
 
 
 def test_the_rows_are_read_anew_each_time(milestones: list[Milestone], client: APIClient) -> None:
@@ -120,9 +120,9 @@ def test_a_setting_change_forgets_the_compiled_pages(
     milestones: list[Milestone], client: APIClient, settings: Any
 ) -> None:
     get(client, {"due_status": "due_soon"})
-    assert FIRST_PAGES.entries
+    assert PAGES.entries
     settings.REMINDER_DUE_SOON_DAYS = 300
-    assert not FIRST_PAGES.entries
+    assert not PAGES.entries
     results = get(client, {"due_status": "due_soon"})["results"]
     assert milestones[5].pk in [row["id"] for row in results]  # due in 200 days
 
@@ -140,7 +140,7 @@ def test_other_query_strings_are_composed_every_time(
 ) -> None:
     first = get(client, params)
     assert get(client, params) == first
-    assert not FIRST_PAGES.entries
+    assert not PAGES.entries
 
 
 def test_an_agency_renamed_between_two_requests_is_looked_up_again(
@@ -152,20 +152,41 @@ def test_an_agency_renamed_between_two_requests_is_looked_up_again(
     assert client.get(URL, {"agency": "MIIT"}).status_code == 400
 
 
-def test_later_pages_follow_their_cursor(milestones: list[Milestone], client: APIClient) -> None:
-    # given the first page, from its compiled query the second time
-    get(client, {"page_size": 3})
-    first = get(client, {"page_size": 3})
-    # when the next pages are followed
-    seen = [row["id"] for row in first["results"]]
-    link = first["next"]
-    while link:
-        page = client.get(link).json()
-        seen += [row["id"] for row in page["results"]]
-        link = page["next"]
-    # then every milestone comes once, in the list's order
-    assert seen == [row["id"] for row in get(client, {"page_size": 100})["results"]]
-    assert len(seen) == len(set(seen)) == Milestone.objects.count()
+def walk(client: APIClient, params: dict[str, Any]) -> list[Any]:
+    """Every page from the first, by its next links, then back by the previous links."""
+    pages = [get(client, params)]
+    while pages[-1]["next"]:
+        pages.append(client.get(pages[-1]["next"]).json())
+    back = [pages[-1]]
+    while back[-1]["previous"]:
+        back.append(client.get(back[-1]["previous"]).json())
+    return pages + back
+
+
+@pytest.mark.parametrize("params", [{"page_size": 2}, {"page_size": 3, "ordering": "-due_date"}])
+def test_pages_followed_by_their_cursors_are_what_composing_them_gives(
+    milestones: list[Milestone], client: APIClient, params: dict[str, Any], monkeypatch: Any
+) -> None:
+    # given every page, forwards and back, composed by the ORM
+    with monkeypatch.context() as patched:
+        patched.setattr(RowListMixin, "reusable_page_key", lambda self, request: None)
+        composed = walk(client, params)
+    # when the same pages are followed twice: compiled and kept, then reused
+    compiled, reused = walk(client, params), walk(client, params)
+    # then they are the same pages, each milestone once going forwards, undated ones last
+    assert compiled == composed
+    assert reused == composed
+    forwards = [row["id"] for page in composed[: len(composed) // 2] for row in page["results"]]
+    assert sorted(forwards) == sorted(Milestone.objects.values_list("id", flat=True))
+    assert len(PAGES.entries) == len(composed) - 1  # the last page going forwards comes back
+
+
+def test_a_bad_cursor_is_refused_every_time(milestones: list[Milestone], client: APIClient) -> None:
+    for _ in range(2):
+        response = client.get(URL, {"cursor": "not-a-cursor"})
+        assert response.status_code == 400
+        assert "cursor" in response.json()
+    assert not PAGES.entries
 
 
 def test_a_bad_filter_is_refused_every_time(milestones: list[Milestone], client: APIClient) -> None:
@@ -173,4 +194,4 @@ def test_a_bad_filter_is_refused_every_time(milestones: list[Milestone], client:
         response = client.get(URL, {"overdue": "maybe"})
         assert response.status_code == 400
         assert "overdue" in response.json()
-    assert not FIRST_PAGES.entries
+    assert not PAGES.entries
