@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.utils import create_namedtuple_class
-from django.test.signals import setting_changed
 
 
 class NotCompilable(Exception):
