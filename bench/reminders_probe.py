@@ -40,6 +40,7 @@ from initiatives.models import Milestone  # noqa: E402
 from tracker import policy  # noqa: E402
 from tracker.models import Reminder, ReminderSweep  # noqa: E402
 from tracker.services import (  # noqa: E402
+    claimed_reminders,
     digest_message,
     milestones_to_remind,
     reminders_dispatch,
@@ -236,12 +237,8 @@ def _read(log: Any) -> str:
 
 def pending_reminders(digests: int, today: datetime.date) -> list[Reminder]:
     """One pending reminder for each of ``digests`` recipients, about one milestone each."""
-    milestones = list(
-        Milestone.objects.open()
-        .filter(due_date__isnull=False)
-        .select_related("initiative__owner_agency")[:digests]
-    )
-    rows = Reminder.objects.bulk_create(
+    milestones = list(Milestone.objects.open().filter(due_date__isnull=False)[:digests])
+    return Reminder.objects.bulk_create(
         Reminder(
             milestone=milestone,
             recipient=f"person{n}@bench.example",
@@ -252,9 +249,6 @@ def pending_reminders(digests: int, today: datetime.date) -> list[Reminder]:
         )
         for n, milestone in enumerate(milestones)
     )
-    for row, milestone in zip(rows, milestones, strict=True):
-        row.milestone = milestone
-    return rows
 
 
 def smtplib_loop_seconds(port: int, messages: list[tuple[str, list[str], bytes]]) -> float:
@@ -275,7 +269,8 @@ def mail(database: str, digests: int) -> dict[str, Any]:
     today = timezone.localdate()
     # Committed: the probe runs on a copy of the data set that is dropped afterwards.
     rows = pending_reminders(digests, today)
-    rendered = [digest_message(row.recipient, [row], today).message() for row in rows]
+    claimed = claimed_reminders(row.pk for row in rows)
+    rendered = [digest_message(row.recipient, [row], today).message() for row in claimed]
     messages = [(m["From"], [m["To"]], m.as_bytes(linesep="\r\n")) for m in rendered]
     sent = Reminder.objects.filter(status=Reminder.Status.SENT)
     with mail_sink() as port:

@@ -68,4 +68,8 @@ def environment(**options: Any) -> Environment:
         **options,
     )
     env.filters.update(date=date, days_phrase=days_phrase, level_colour=level_colour)
+    # No email uses Jinja2's default globals (range, dict, lipsum, cycler, joiner, namespace),
+    # and every render copied them into its new context, one ChainMap look-up and KeyError
+    # each: a third of what rendering a digest's subject cost.
+    env.globals.clear()
     return env

@@ -111,6 +111,18 @@ def test_a_milestone_done_by_sending_time_is_skipped(sink: Sink, people: dict[st
     assert Reminder.objects.get().status == "skipped"
 
 
+def test_a_milestone_moved_by_sending_time_is_skipped(sink: Sink, people: dict[str, Any]) -> None:
+    row = milestone(people["ann"], TODAY, "Moved in time")
+    reminders_plan(today=TODAY)
+    domain.milestone_move_due_date(
+        milestone=row, due_date=D(2024, 7, 1), reason="Waiting for the budget", actor=None
+    )
+    outcome = send_all()
+    assert (outcome.sent, outcome.skipped) == ([], 1)
+    assert sink.messages == []
+    assert Reminder.objects.get().status == Reminder.Status.SKIPPED
+
+
 def test_smtp_refusing_then_accepting_delivers_exactly_once(
     sink: Sink, people: dict[str, Any]
 ) -> None:
@@ -219,3 +231,59 @@ def test_a_digest_in_chinese_goes_out_with_a_plain_ascii_subject(
     assert "千兆光网试点城市名单" in body(ann, "html")
     (raw,) = sink.raw
     assert b"\r\nSubject: [Initiative Tracker] 1 due today (2024-06-19)\r\n" in raw
+
+
+def test_the_digest_reads_in_full(sink: Sink, people: dict[str, Any], settings: Any) -> None:
+    # given an overdue, escalated milestone and one due in a week, on an initiative whose
+    # title HTML must escape
+    lead = AgencyFactory(short_name="MIIT")
+    programme = InitiativeFactory(title="6G R&D <pilot>", owner_agency=lead)
+    late = milestone(people["ann"], D(2024, 6, 5), "Test bed built", programme)
+    soon = milestone(people["ann"], D(2024, 6, 26), "Call for proposals", programme)
+    for row, slot, level, escalated in [
+        (soon, "lead-7", "notice", False),
+        (late, "overdue-2", "overdue", True),
+    ]:
+        Reminder.objects.create(
+            milestone=row,
+            recipient="ann@example.org",
+            slot=slot,
+            due_date=row.due_date,
+            level=level,
+            escalated=escalated,
+            planned_on=TODAY,
+        )
+    # when
+    send_all()
+    # then the overdue line comes first, and the text part is as written
+    (ann,) = sink.messages
+    site = settings.SITE_URL
+    assert ann["Subject"] == "[Initiative Tracker] 1 overdue, 1 coming up (2024-06-19)"
+    assert body(ann).replace("\r\n", "\n") == (  # lines end in CRLF on the wire
+        "Deadline reminders for ann@example.org, Wednesday 19 June 2024\n"
+        "\n"
+        "6G R&D <pilot> (lead: MIIT)\n"
+        "  - [Overdue] Test bed built\n"
+        "    due 2024-06-05, 14 days overdue (escalated)\n"
+        f"    {site}/admin/initiatives/milestone/{late.pk}/change/\n"
+        f"    {site}/api/v1/milestones/{late.pk}/\n"
+        "  - [Notice (before the deadline)] Call for proposals\n"
+        "    due 2024-06-26, in 7 days\n"
+        f"    {site}/admin/initiatives/milestone/{soon.pk}/change/\n"
+        f"    {site}/api/v1/milestones/{soon.pk}/\n"
+        "\n"
+        "You receive this because you own these milestones or edit for their lead agency.\n"
+        f"{site}\n"
+    )
+    html = body(ann, "html")
+    assert "<p>Deadline reminders for ann@example.org, Wednesday 19 June 2024</p>" in html
+    assert "6G R&amp;D &lt;pilot&gt; <small" in html
+    assert "lead: MIIT</small>" in html
+    assert 'background: #c62828;">Overdue</span>' in html
+    assert 'background: #2e7d32;">Notice (before the deadline)</span>' in html
+    admin = f"{site}/admin/initiatives/milestone/{late.pk}/change/"
+    assert f'<a href="{admin}">Test bed built</a> <strong>(escalated)</strong>' in html
+    assert f'<a href="{site}/api/v1/milestones/{soon.pk}/">API</a>' in html
+    assert "<td>due 2024-06-26</td>" in html
+    assert "<td>14 days overdue</td>" in html
+    assert html.index("Test bed built") < html.index("Call for proposals")
