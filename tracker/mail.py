@@ -10,7 +10,9 @@ time parsing the two addresses than smtplib spent sending the message.
   else (a header to encode or fold, a line too long for 8bit) goes through the email package.
 - **Addresses are sanitized once** (``SMTPBackend``): a plain ``local@domain`` comes out of
   Django's ``sanitize_address`` as it went in, without the RFC 5322 parser; any other address
-  is parsed once per process (the sender, every time).
+  is parsed once per process (the sender, every time). smtplib then parsed both again to
+  quote them in its MAIL and RCPT commands; ``PlainAddressSMTP`` quotes a plain one as it is
+  and parses any other once.
 
 For messages that do go through the email package, two things in it are repeated work:
 
@@ -29,6 +31,7 @@ import functools
 import re
 import secrets
 import smtplib
+from collections.abc import Sequence
 from email.policy import Compat32
 from email.utils import formatdate
 from typing import Any, cast
@@ -195,13 +198,57 @@ def sanitized_address(address: Any, encoding: str) -> str:
     return _sanitized(address, encoding)
 
 
-class SMTPBackend(smtp.EmailBackend):
-    """Django's SMTP backend (``EMAIL_URL=smtp://…``), sending a digest's ``wire_bytes()`` and
-    sanitizing each address once.
+@functools.lru_cache(maxsize=1024)
+def _quoted(address: str) -> str:
+    return smtplib.quoteaddr(address)
 
-    ``_send`` is Django 5.2's with those two changes; a test sends the same messages through
-    both backends and compares what the server received.
+
+def quoted_address(address: str) -> str:
+    """``smtplib.quoteaddr``: a plain address in angle brackets, without the RFC 5322 parser
+    (a test checks that over generated addresses); any other address (the sender, with its
+    display name) parsed by smtplib once per process."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return _quoted(address)
+
+
+class PlainAddressSMTP(smtplib.SMTP):
+    """smtplib's client, its MAIL and RCPT commands quoting addresses with ``quoted_address``.
+
+    smtplib parses both addresses of every message with ``email.utils.parseaddr``, which cost a
+    one-line digest a tenth of its instructions in the worker. The two commands are smtplib's
+    otherwise; a test compares what each client sends.
     """
+
+    def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        if any(option.lower() == "smtputf8" for option in options):
+            return super().mail(sender, options)  # which also switches the command encoding
+        self.putcmd("mail", f"FROM:{quoted_address(sender)}{self._option_list(options)}")
+        return self.getreply()
+
+    def rcpt(self, recip: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        self.putcmd("rcpt", f"TO:{quoted_address(recip)}{self._option_list(options)}")
+        return self.getreply()
+
+    def _option_list(self, options: Sequence[str]) -> str:
+        return " " + " ".join(options) if options and self.does_esmtp else ""
+
+
+class PlainAddressSMTPSSL(PlainAddressSMTP, smtplib.SMTP_SSL):
+    """``PlainAddressSMTP`` over implicit TLS (``EMAIL_USE_SSL``)."""
+
+
+class SMTPBackend(smtp.EmailBackend):
+    """Django's SMTP backend (``EMAIL_URL=smtp://…``), sending a digest's ``wire_bytes()``,
+    sanitizing each address once and quoting plain ones without parsing them.
+
+    ``_send`` is Django 5.2's with the first two changes; a test sends the same messages
+    through both backends and compares what the server received.
+    """
+
+    @property
+    def connection_class(self) -> type[smtplib.SMTP]:
+        return PlainAddressSMTPSSL if self.use_ssl else PlainAddressSMTP
 
     def _send(self, email_message: Any) -> bool:
         if not email_message.recipients():

@@ -6,6 +6,7 @@ import datetime
 import email
 import email.policy
 import re
+import smtplib
 from email.header import Header
 from typing import Any
 
@@ -26,7 +27,10 @@ from tracker.mail import (
     _PLAIN_ADDRESS,
     FOLDING_POLICY,
     DigestEmail,
+    PlainAddressSMTP,
     _folded_binary,
+    _quoted,
+    quoted_address,
     sanitized_address,
 )
 
@@ -201,6 +205,47 @@ def test_other_addresses_are_sanitized_by_django_once(address: Any) -> None:
     assert sanitized_address(address, "utf-8") == first
 
 
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(address=st.from_regex(_PLAIN_ADDRESS, fullmatch=True))
+def test_a_plain_address_is_quoted_as_smtplib_quotes_it(address: str) -> None:
+    assert quoted_address(address) == smtplib.quoteaddr(address)
+
+
+@pytest.mark.parametrize(
+    "address", ["Initiative Tracker <tracker@localhost>", '"a b"@example.org', "ann@bücher.example"]
+)
+def test_other_addresses_are_quoted_by_smtplib_once(address: str) -> None:
+    first = quoted_address(address)
+    assert first == smtplib.quoteaddr(address)
+    hits = _quoted.cache_info().hits
+    assert quoted_address(address) == first
+    assert _quoted.cache_info().hits == hits + 1
+
+
+@pytest.mark.parametrize(
+    ("sender", "recipient"),
+    [
+        ("tracker@localhost", "ann@example.org"),
+        ("Initiative Tracker <tracker@localhost>", '"a b"@example.org'),
+        ("=?utf-8?b?5Lqk5LuY?= <office@example.org>", "li.wei+reminders@miit.gov.cn"),
+    ],
+)
+def test_the_smtp_client_says_what_smtplib_says(
+    smtp: SmtpServer, capsys: Any, sender: str, recipient: str
+) -> None:
+    said = []
+    for client_class in [smtplib.SMTP, PlainAddressSMTP]:
+        with client_class("127.0.0.1", smtp.port, local_hostname="tracker.test") as client:
+            client.set_debuglevel(1)  # smtplib then writes each line it sends to stderr
+            message = b"Subject: x\r\n\r\nA line.\r\n"
+            client.sendmail(sender, [recipient], message, mail_options=["BODY=8BITMIME"])
+        lines = capsys.readouterr().err.splitlines()
+        said.append([line for line in lines if line.startswith("send:")])
+    assert said[0] == said[1]
+    assert any("rcpt TO:" in line for line in said[1])
+    assert len(smtp.sink.messages) == 2
+
+
 def test_the_smtp_backend_sends_what_djangos_sends(smtp: SmtpServer) -> None:
     # given a digest, a plain message and one with non-ASCII names, sent through Django's SMTP
     # backend and through ours
@@ -223,9 +268,12 @@ def test_the_smtp_backend_sends_what_djangos_sends(smtp: SmtpServer) -> None:
         headers={"Message-ID": "<n@x>"},
     )  # fmt: skip
     messages = [digest, plain, named]
+    clients = []
     for backend in ["django.core.mail.backends.smtp.EmailBackend", "tracker.mail.SMTPBackend"]:
         with get_connection(backend) as connection:
+            clients.append(type(connection.connection))
             assert connection.send_messages(messages) == 3
+    assert clients == [smtplib.SMTP, PlainAddressSMTP]
     # then the server received the same envelopes and the same bytes from both, dates aside
     sink = smtp.sink
     undated = [re.sub(rb"^Date: .*$", b"Date:", raw, flags=re.MULTILINE) for raw in sink.raw]
