@@ -678,13 +678,21 @@ class Milestone(VersionedModel):
             return cls.DueStatus.DUE_SOON
         return cls.DueStatus.UPCOMING
 
+    @classmethod
+    def is_overdue_of(
+        cls, status: str, due_date: datetime.date | None, today: datetime.date
+    ) -> bool:
+        """Whether ``due_status_of`` gives OVERDUE, without working out the other statuses (a
+        list shows both for every row)."""
+        return due_date is not None and due_date < today and status in cls.OPEN_STATUSES
+
     @property
     def due_status(self) -> str:
         return self.due_status_on(local_today())
 
     @property
     def is_overdue(self) -> bool:
-        return self.due_status == self.DueStatus.OVERDUE
+        return self.is_overdue_of(self.status, self.due_date, local_today())
 
     @property
     def days_slipped(self) -> int | None:

@@ -752,7 +752,7 @@ class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
         return Milestone.due_status_of(milestone.status, milestone.due_date, self.today)
 
     def get_is_overdue(self, milestone: Any) -> bool:
-        return self.get_due_status(milestone) == Milestone.DueStatus.OVERDUE
+        return Milestone.is_overdue_of(milestone.status, milestone.due_date, self.today)
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_days_slipped(self, milestone: Any) -> int | None:

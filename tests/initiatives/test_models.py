@@ -286,6 +286,15 @@ def test_due_status(
     assert milestone.due_status_on(today) == expected
 
 
+@pytest.mark.parametrize("status", Milestone.Status.values)
+@pytest.mark.parametrize("days", [None, -400, -15, -14, -1, 0, 1, 13, 14, 15, 400])
+def test_is_overdue_of_agrees_with_the_due_status(status: str, days: int | None) -> None:
+    today = D(2030, 1, 1)
+    due = None if days is None else today + datetime.timedelta(days=days)
+    overdue = Milestone.due_status_of(status, due, today) == Milestone.DueStatus.OVERDUE
+    assert Milestone.is_overdue_of(status, due, today) is overdue
+
+
 def test_overdue_is_judged_in_time_zone(settings: Any, time_machine: Any) -> None:
     # 2030-01-01 17:00 UTC is already 2030-01-02 in Shanghai: a milestone due on the 1st is late.
     settings.TIME_ZONE = "Asia/Shanghai"
