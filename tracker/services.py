@@ -447,6 +447,7 @@ def message_id_for(ids: Iterable[int]) -> str:
     return f"<reminders-{digest}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}>"
 
 
+# Read once: the enum builds this list again on every access.
 LEVELS = Reminder.Level.values
 
 
