@@ -8,7 +8,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from initiatives.models import Agency, Initiative, Membership, Milestone
+from initiatives.models import (
+    Agency,
+    Indicator,
+    IndicatorReading,
+    Initiative,
+    InitiativeAgency,
+    InitiativeSource,
+    Membership,
+    Milestone,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +68,38 @@ def test_refuses_a_database_that_has_generated_data() -> None:
     generate()
     with pytest.raises(CommandError, match="fresh one"):
         generate()
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        Agency,
+        Membership,
+        Initiative,
+        InitiativeAgency,
+        InitiativeSource,
+        Indicator,
+        IndicatorReading,
+        Milestone,
+    ],
+)
+def test_every_generated_row_has_its_creation_history(model: type) -> None:
+    generate()
+    rows = {row["id"]: row for row in model.objects.values()}
+    assert rows
+    history = list(model.history.values())
+    assert len(history) == len(rows)
+    for version in history:
+        assert version["history_type"] == "+"
+        assert version["history_change_reason"] == "generated"
+        assert version["history_user_id"] is None
+        row = rows[version["id"]]
+        assert {name: version[name] for name in row} == row
+
+
+def test_rows_saved_after_generation_take_fresh_ids() -> None:
+    generate()
+    initiative = Initiative.objects.order_by("id").last()
+    assert initiative is not None
+    added = Milestone.objects.create(initiative=initiative, title="Added by hand")
+    assert added.pk > Milestone.objects.exclude(pk=added.pk).latest("pk").pk
