@@ -107,7 +107,7 @@ def bench_throughput(report: Report, database: str, seconds: float) -> None:
             searches = [(path, auth), (floor_path, {})]
             for round_ in range(THROUGHPUT_ROUNDS):
                 for target, headers in searches if round_ % 2 == 0 else searches[::-1]:
-                    # From half the rate the last round found: the same bracket, fewer trials.
+                    # From half the rate the last round found, skipping the doublings below it.
                     start = max(20.0, found[target][-1] / 2) if found[target] else 20.0
                     rate, _ = sustainable_rate(
                         server.port, target, headers, start=start, seconds=seconds
