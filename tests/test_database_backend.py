@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg.pq import Format
 
-from config.postgresql.base import UTCTimestamptzLoader
+from config.postgresql.base import NATIVE_LOADER
 from initiatives.models import Milestone
 from tests.factories import MilestoneFactory
 
@@ -31,13 +31,16 @@ VALUES = [
 
 
 def test_timestamptz_columns_use_the_native_loader(postgres: None) -> None:
-    connection.ensure_connection()
-    assert connection.connection.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is (
-        UTCTimestamptzLoader
-    )
-    # Django's cursors keep it: they re-register their own only for another time zone.
+    assert NATIVE_LOADER.__module__.startswith(("psycopg_binary", "psycopg_c"))  # the C one
     with connection.cursor() as cursor:
-        assert cursor.cursor.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is UTCTimestamptzLoader
+        assert cursor.cursor.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is NATIVE_LOADER
+    # Server-side cursors (QuerySet.iterator()) too.
+    with transaction.atomic():
+        cursor = connection.chunked_cursor()
+        try:
+            assert cursor.cursor.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is NATIVE_LOADER
+        finally:
+            cursor.close()
 
 
 @pytest.mark.parametrize("value", VALUES, ids=str)
@@ -60,3 +63,4 @@ def test_timestamps_read_back_as_django_reads_them(
         django_loader = type("Loader", (BaseTzLoader,), {"timezone": datetime.UTC})
         expected = django_loader(TIMESTAMPTZ, cursor.cursor).load(text.encode())
     assert (read, read.tzinfo) == (expected, expected.tzinfo)
+

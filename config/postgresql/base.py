@@ -4,8 +4,8 @@ Django registers its own ``timestamptz`` loader so that values carry Django's ti
 subclasses psycopg's pure-Python loader, so every ``created_at`` and ``updated_at`` of a list page
 is parsed in Python (about a tenth of a milestone page's time). Django's connections run with the
 session time zone UTC, where psycopg's own loader (in C with psycopg[binary]) already returns
-exactly those values: aware datetimes in ``datetime.timezone.utc``. So in that case that loader
-is registered instead; any other time zone keeps Django's.
+exactly those values: aware datetimes in ``datetime.timezone.utc``. So in that case each cursor
+reads them with that loader; any other time zone keeps Django's.
 """
 
 from __future__ import annotations
@@ -18,29 +18,17 @@ from django.db.backends.postgresql import base
 from psycopg.adapt import Loader
 from psycopg.pq import Format
 
-_TIMESTAMPTZ_OID = psycopg.postgres.types["timestamptz"].oid
-_NATIVE_LOADER: type[Loader] = psycopg.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)  # type: ignore[assignment]
-
-
-class UTCTimestamptzLoader(Loader):
-    """psycopg's own loader, with the ``timezone`` Django's cursors look for (they register
-    their loader again when it differs from the connection's); the C class cannot be
-    subclassed, so it is wrapped."""
-
-    timezone = datetime.UTC
-
-    def __init__(self, oid: int, context: Any = None) -> None:
-        super().__init__(oid, context)
-        self._native = _NATIVE_LOADER(oid, context)
-
-    def load(self, data: Any) -> datetime.datetime:
-        return self._native.load(data)
+TIMESTAMPTZ_OID = psycopg.postgres.types["timestamptz"].oid
+NATIVE_LOADER: type[Loader] = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)  # type: ignore[assignment]
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
-        connection = super().get_new_connection(conn_params)
+    def create_cursor(self, name: str | None = None) -> Any:
+        cursor = super().create_cursor(name)
         # datetime.UTC only with USE_TZ and no database TIME_ZONE: sessions then run in UTC.
+        # On the cursor, not the connection: Django's create_cursor reads a ``timezone`` off the
+        # connection's loader, which the C class has not (nor can it be subclassed to give
+        # one). Registering costs about a microsecond, against a Python call per value.
         if self.timezone is datetime.UTC:
-            connection.adapters.register_loader(_TIMESTAMPTZ_OID, UTCTimestamptzLoader)
-        return connection
+            cursor.adapters.register_loader(TIMESTAMPTZ_OID, NATIVE_LOADER)
+        return cursor
