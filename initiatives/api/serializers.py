@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import DateField, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
@@ -216,10 +216,11 @@ def _compile(field: serializers.Field[Any, Any, Any, Any]) -> Rendering:
             shared=True,
         )
     if isinstance(field, serializers.DateField):
+        # Inline, the date is left to the JSON renderer, which writes it as isoformat() does.
         return Rendering(
             lambda obj: value if (value := read(obj)) in (None, SKIP) else value.isoformat(),
             shared=True,
-            inline="(None if {0} is None else {0}.isoformat())",
+            inline="{0}",
         )
     if isinstance(field, _RAW_FIELDS) and not isinstance(field, serializers.MultipleChoiceField):
         return Rendering(read, shared=True, inline="{0}")
@@ -240,43 +241,26 @@ def _summarised(name: str) -> Callable[[Any], Any]:
 
 
 class Reading(NamedTuple):
-    """The columns a field needs, its reader (or the name of the serializer method that
-    reads), and the same reading as an expression of its columns ``{0}``, ``{1}``... (and
-    ``{helper}``), or None."""
+    """The columns a field needs, and either its reader (or the name of the serializer method
+    that reads) or the reading as an expression of its columns ``{0}``, ``{1}``... (and
+    ``{helper}``)."""
 
     columns: tuple[str, ...]
-    reader: Callable[[Any], Any] | str
+    reader: Callable[[Any], Any] | str | None = None
     inline: str | None = None
     helper: Any = None
 
 
 def _summary_from_row(field: SummaryRelatedField, source: str) -> Reading:
-    """A related row's summary from the columns ``source`` (its id) and ``source__<name>``."""
+    """A related row's summary from the columns ``source`` (its id) and ``source__<name>``
+    (dates among them left to the renderer, as a row's own are)."""
     names = list(field.summary.Meta.fields)
     if names[0] != "id":
         raise ValueError(f"{field.summary.__name__} must list id first")
-    others = names[1:]
-    read_id = attrgetter(source)
-    # One C-level getter for all the other columns (a tuple when there are several).
-    read_others = attrgetter(*(f"{source}__{name}" for name in others))
-    single = len(others) == 1
-    model: Any = field.summary.Meta.model
-    dated = any(isinstance(model._meta.get_field(name), DateField) for name in others)
-
-    def read(row: Any) -> Any:
-        pk = read_id(row)
-        if pk is None:
-            return None
-        values = (read_others(row),) if single else read_others(row)
-        if dated:
-            values = tuple(plain(value) for value in values)
-        return dict(zip(names, (pk, *values), strict=True))
-
-    columns = (source, *(f"{source}__{name}" for name in others))
+    columns = (source, *(f"{source}__{name}" for name in names[1:]))
     # {0} is the id; braces doubled for str.format.
     entries = ", ".join(f"{name!r}: {{{number}}}" for number, name in enumerate(names))
-    inline = None if dated else f"(None if {{0}} is None else {{{{{entries}}}}})"
-    return Reading(columns, read, inline)
+    return Reading(columns, inline=f"(None if {{0}} is None else {{{{{entries}}}}})")
 
 
 def _row_reading(serializer: Any, name: str, field: Any) -> Reading | None:
@@ -399,7 +383,8 @@ class FastReadMixin:
 
     def row_renderer(self) -> Callable[[Any], dict[str, Any]]:
         """Renders a row read with ``row_columns`` to the JSON ``to_representation`` gives
-        for the instance (date-times are left to the renderer, as datetimes in the zone)."""
+        for the instance (dates and date-times, the latter in the zone, are left to the
+        renderer)."""
         plan = self._row_plan()
         if plan is None:
             raise TypeError(f"{type(self).__name__} cannot render plain rows")
