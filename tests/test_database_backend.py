@@ -64,3 +64,15 @@ def test_timestamps_read_back_as_django_reads_them(
         expected = django_loader(TIMESTAMPTZ, cursor.cursor).load(text.encode())
     assert (read, read.tzinfo) == (expected, expected.tzinfo)
 
+
+def test_a_query_asked_again_and_again_is_prepared(postgres: None) -> None:
+    # Parameters are bound by the server, so one statement serves every value: the lookup of
+    # another milestone each time still reuses the plan made for the first.
+    milestones = MilestoneFactory.create_batch(7)
+    for milestone in milestones:
+        assert Milestone.objects.filter(pk=milestone.pk).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    (prepared,) = [s for s in statements if 'FROM "initiatives_milestone" WHERE' in s]
+    assert "$1" in prepared

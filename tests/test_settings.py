@@ -97,6 +97,7 @@ def test_environment_switches_each_part() -> None:
         "tracker",
     )
     assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
     assert s["CELERY_BROKER_URL"] == "redis://redis.internal:6379/2"
     assert s["EMAIL_BACKEND"] == "tracker.mail.SMTPBackend"
     assert (s["EMAIL_HOST"], s["EMAIL_PORT"], s["EMAIL_HOST_USER"]) == (
@@ -113,6 +114,14 @@ def test_environment_switches_each_part() -> None:
     assert s["API_PUBLIC_READ"] is True
     assert s["SECRET_KEY"] == REAL_KEY
     assert s["DEBUG"] is False
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler() -> None:
+    s = settings_under(
+        {"DEBUG": "true", "DATABASE_URL": "postgres://t@db/t", "DB_PREPARE_THRESHOLD": ""},
+        "DATABASES",
+    )
+    assert s["DATABASES"]["default"]["OPTIONS"]["prepare_threshold"] is None
 
 
 def test_celery_workers_run_two_processes_per_core_unless_told_otherwise() -> None:
