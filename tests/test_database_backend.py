@@ -12,7 +12,7 @@ from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg.pq import Format
 
 from config.postgresql.base import NATIVE_LOADER
-from initiatives.models import Milestone
+from initiatives.models import Agency, Milestone, Tag
 from tests.factories import MilestoneFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +76,21 @@ def test_a_query_asked_again_and_again_is_prepared(postgres: None) -> None:
         statements = [row[0] for row in cursor.fetchall()]
     (prepared,) = [s for s in statements if 'FROM "initiatives_milestone" WHERE' in s]
     assert "$1" in prepared
+
+
+def test_bulk_writes_beyond_a_statements_parameters_go_in_batches(postgres: None) -> None:
+    # Rows with a database default go in as VALUES, a parameter for each other field (UNNEST's
+    # one array per column is for plain values only): 9,000 agencies need over 65,535.
+    parameters = [
+        f for f in Agency._meta.concrete_fields if not f.primary_key and not f.has_db_default()
+    ]
+    assert 9_000 * len(parameters) > 65_535  # at least: fields with a default may take one
+    Agency.objects.bulk_create(
+        Agency(name=f"Bulk {n}", short_name=f"B{n}", slug=f"b{n}") for n in range(9_000)
+    )
+    assert Agency.objects.filter(name__startswith="Bulk ").count() == 9_000
+    # bulk_update counts the pk twice and then the fields; each object of a batch takes one
+    # parameter for its pk and two for each field.
+    pk, name, slug = (Tag._meta.get_field(f) for f in ("id", "name", "slug"))
+    batch = connection.ops.bulk_batch_size([pk, pk, name, slug], [])
+    assert batch * (1 + 2 * 2) <= 65_535
