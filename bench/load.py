@@ -108,6 +108,7 @@ def sustainable_rate(
     seconds: float = 3,
     connections: int = 16,
     limit: float = 5000,
+    warm_up: bool = True,
 ) -> tuple[float, list[Trial]]:
     """The highest rate the server keeps up with: doubling until it falls behind, then halving
     steps between the last rate kept and the first missed (five: the rate found is within 1/32
@@ -119,7 +120,8 @@ def sustainable_rate(
     """
     # Every worker's first requests compile read plans and open its database connection; a
     # trial that counted them would measure start-up, not the rate the server keeps up with.
-    run_trial(port, path, start * 2, seconds, headers, connections)
+    if warm_up:
+        run_trial(port, path, start * 2, seconds, headers, connections)
     trials: list[Trial] = []
 
     def kept_up(rate: float) -> bool:
