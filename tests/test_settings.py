@@ -122,6 +122,12 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler() -> None:
         "DATABASES",
     )
     assert s["DATABASES"]["default"]["OPTIONS"]["prepare_threshold"] is None
+    result = run_python(
+        "import django; django.setup()",
+        {"DEBUG": "true", "DATABASE_URL": "postgres://t@db/t", "DB_PREPARE_THRESHOLD": "five"},
+    )
+    assert result.returncode != 0
+    assert "DB_PREPARE_THRESHOLD must be a whole number" in result.stderr
 
 
 def test_celery_workers_run_two_processes_per_core_unless_told_otherwise() -> None:
