@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from initiatives.models import (
     Agency,
@@ -20,6 +21,8 @@ from initiatives.models import (
 )
 
 pytestmark = pytest.mark.django_db
+# The generator writes with PostgreSQL's COPY and sequences; elsewhere it only refuses.
+needs_postgres = pytest.mark.usefixtures("postgres")
 
 
 def generate(*extra: str) -> None:
@@ -34,6 +37,7 @@ def generate(*extra: str) -> None:
     )
 
 
+@needs_postgres
 def test_generates_a_varied_data_set_with_its_history() -> None:
     generate()
     assert Initiative.objects.count() == 60
@@ -52,6 +56,7 @@ def test_generates_a_varied_data_set_with_its_history() -> None:
         initiative.full_clean()
 
 
+@needs_postgres
 def test_same_seed_same_data() -> None:
     generate("--seed", "7")
     first = list(Milestone.objects.order_by("id").values_list("due_date", "status"))
@@ -64,12 +69,14 @@ def test_same_seed_same_data() -> None:
     assert list(Milestone.objects.order_by("id").values_list("due_date", "status")) == first
 
 
+@needs_postgres
 def test_refuses_a_database_that_has_generated_data() -> None:
     generate()
     with pytest.raises(CommandError, match="fresh one"):
         generate()
 
 
+@needs_postgres
 @pytest.mark.parametrize(
     "model",
     [
@@ -97,9 +104,20 @@ def test_every_generated_row_has_its_creation_history(model: type) -> None:
         assert {name: version[name] for name in row} == row
 
 
+@needs_postgres
 def test_rows_saved_after_generation_take_fresh_ids() -> None:
     generate()
     initiative = Initiative.objects.order_by("id").last()
     assert initiative is not None
     added = Milestone.objects.create(initiative=initiative, title="Added by hand")
     assert added.pk > Milestone.objects.exclude(pk=added.pk).latest("pk").pk
+
+
+
+def test_refuses_other_databases_with_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a database that is not PostgreSQL, such as the embedded default of `make run`
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    # when / then: a message saying what it needs, and nothing written
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        generate()
+    assert not Agency.objects.exists()

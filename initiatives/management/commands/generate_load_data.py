@@ -159,6 +159,9 @@ class Command(BaseCommand):
         count, per = options["initiatives"], options["milestones_per"]
         if count < 1 or per < 0:
             raise CommandError("--initiatives must be 1 or more and --milestones-per 0 or more.")
+        if connection.vendor != "postgresql":
+            # It writes with COPY and reserves ids from PostgreSQL's sequences.
+            raise CommandError("generate_load_data needs PostgreSQL: set DATABASE_URL to one.")
         if Agency.objects.filter(short_name__startswith=f"{PREFIX}-").exists():
             raise CommandError("This database has generated data already; use a fresh one.")
         rng = random.Random(options["seed"])  # noqa: S311  reproducible synthetic data, no secrets
