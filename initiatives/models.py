@@ -891,13 +891,15 @@ class IndicatorReading(Citation):
 
 
 class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
-    def usable(self) -> AccessTokenQuerySet:
-        """Tokens that still open the door: not revoked, not expired, of an active user.
+    def usable(self, *, now: datetime.datetime | None = None) -> AccessTokenQuerySet:
+        """Tokens that still open the door at ``now`` (default: this moment): not revoked, not
+        expired, of an active user.
 
-        Expiry is judged by the database's clock, so the query does not change from one call
-        to the next and can be built once (see ``initiatives.tokens``)."""
+        Expiry is judged by the application's clock, the one that wrote ``expires_at``; SQLite's
+        own clock has only millisecond precision, so a token outlived its expiry there."""
+        moment = timezone.now() if now is None else now
         return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=Now())
+            Q(expires_at__isnull=True) | Q(expires_at__gt=moment)
         )
 
 
