@@ -2,8 +2,8 @@
 
 The answer carries an ``ETag`` hashed from its content; a client that sends it back in
 ``If-None-Match`` gets ``304 Not Modified`` and no body, so a front-end polling every few
-seconds costs a query but no transfer, parsing or re-rendering on its side. (Details carry the
-version ETag instead, for If-Match; see ``VersionedModelViewSet``.)
+seconds costs a query but no transfer, parsing or re-rendering on its side. (Versioned details
+carry the ETag of ``VersionedModelViewSet``, which If-Match is checked against.)
 """
 
 from __future__ import annotations
@@ -14,6 +14,23 @@ from typing import Any
 from django.http import HttpResponseNotModified
 from django.utils.http import parse_etags, quote_etag
 from rest_framework.request import Request
+
+
+def content_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def not_modified(request: Request, response: Any) -> Any:
+    """``304 Not Modified`` when the request's If-None-Match holds the response's ETag, with
+    the headers a cache needs; otherwise the response itself."""
+    response["Cache-Control"] = "private, no-cache"  # per user, and always revalidated
+    if response["ETag"] not in parse_etags(request.headers.get("If-None-Match", "")):
+        return response
+    answer = HttpResponseNotModified()
+    for header in ("ETag", "Cache-Control", "Vary"):
+        if header in response:
+            answer[header] = response[header]
+    return answer
 
 
 class ContentETagMixin:
@@ -28,13 +45,5 @@ class ContentETagMixin:
         if not conditional or response.status_code != 200 or response.streaming:
             return response
         response.render()
-        etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
-        response["ETag"] = etag
-        response["Cache-Control"] = "private, no-cache"  # per user, and always revalidated
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            not_modified = HttpResponseNotModified()
-            for header in ("ETag", "Cache-Control", "Vary"):
-                if header in response:
-                    not_modified[header] = response[header]
-            return not_modified
-        return response
+        response["ETag"] = quote_etag(content_digest(response.content))
+        return not_modified(request, response)

@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 
 from initiatives import selectors, services
 from initiatives.api import serializers as s
-from initiatives.api.conditional import ContentETagMixin
+from initiatives.api.conditional import ContentETagMixin, content_digest, not_modified
 from initiatives.api.export import Column, CsvFormatNegotiation, CSVRenderer, csv_response
 from initiatives.api.filtersets import (
     AgencyFilterSet,
@@ -80,8 +80,11 @@ ID_PATTERN = "[0-9]{1,18}"
 STALE = OpenApiResponse(description="If-Match does not match the current ETag; nothing changed.")
 
 
-def etag_of(obj: Any) -> str:
-    return f'"v{obj.version}"'
+def etag_of(instance: Any, representation: Any) -> str:
+    """A versioned detail's strong ETag: its version, and a digest of its JSON, which moves
+    when anything shown changes without a write to the row (its milestone counts, say)."""
+    digest = content_digest(ORJSONRenderer().render(representation))[:16]
+    return f'"v{instance.version}-{digest}"'
 
 
 class CsvExportMixin:
@@ -211,9 +214,9 @@ class CreateChecksLeadAgencyMixin:
 
 
 class VersionedModelViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, viewsets.ModelViewSet):
-    """Lost updates are refused: details carry a strong ETag from the version column, and a
-    write with a stale If-Match gets 412. The row is locked while the version is compared and
-    the change saved, so of two writers holding the same ETag exactly one wins."""
+    """Lost updates are refused: details carry a strong ETag of their current representation,
+    and a write with a stale If-Match gets 412. The row is locked while the ETag is compared
+    and the change saved, so of two writers holding the same ETag exactly one wins."""
 
     versioned = True  # read by the schema generator: details carry an ETag
     lookup_value_regex = ID_PATTERN
@@ -230,13 +233,21 @@ class VersionedModelViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, views
         if_match = self.request.headers.get("If-Match")
         if if_match is not None:
             tags = parse_etags(if_match)
-            if "*" not in tags and etag_of(instance) not in tags:
+            if "*" not in tags and self.detail_response(instance).headers["ETag"] not in tags:
                 raise PreconditionFailed
         return instance
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        instance = self.get_object()
-        return Response(self.get_serializer(instance).data, headers={"ETag": etag_of(instance)})
+    def detail_response(self, instance: Any) -> Response:
+        """The detail of ``instance`` as read now, with its ETag."""
+        data = self.get_serializer(instance).data
+        return Response(data, headers={"ETag": etag_of(instance, data)})
+
+    def fresh_detail(self) -> Response:
+        """The detail as a new read would show it, after a write: counts and all."""
+        return self.detail_response(self.get_object())
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        return not_modified(request, self.detail_response(self.get_object()))
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with transaction.atomic():
@@ -246,7 +257,7 @@ class VersionedModelViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, views
             )
             serializer.is_valid(raise_exception=True)
             self.perform_update(serializer)
-        return Response(serializer.data, headers={"ETag": etag_of(serializer.instance)})
+        return self.fresh_detail()
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with transaction.atomic():
@@ -385,7 +396,8 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
                 initiative=initiative, author=request.user, **payload.validated_data
             )
         data = s.ProgressUpdateSerializer(update, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(initiative)})
+        etag = self.fresh_detail().headers["ETag"]  # the initiative's, as the update left it
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag})
 
     @extend_schema(responses={200: s.HistoryEntrySerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -480,7 +492,7 @@ class MilestoneViewSet(CsvExportMixin, RowListMixin, VersionedModelViewSet):
                 actor=request.user,
                 completed_on=payload.validated_data.get("completed_on"),
             )
-        return Response(self.get_serializer(milestone).data, headers={"ETag": etag_of(milestone)})
+        return self.fresh_detail()
 
 
 class ProgressUpdateViewSet(

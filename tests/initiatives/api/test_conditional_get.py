@@ -54,6 +54,19 @@ def test_filters_and_pages_have_their_own_etags(world: World, editor: APIClient)
     )
 
 
-def test_details_keep_their_version_etag(world: World, editor: APIClient) -> None:
+@pytest.mark.parametrize("kind", ["initiatives", "milestones"])
+def test_a_detail_answers_304_while_it_is_unchanged(
+    world: World, editor: APIClient, kind: str
+) -> None:
+    # given a detail read once
     initiative = InitiativeFactory(owner_agency=world.lead)
-    assert editor.get(f"/api/v1/initiatives/{initiative.pk}/")["ETag"] == '"v1"'
+    milestone = MilestoneFactory(initiative=initiative)
+    url = f"/api/v1/{kind}/{initiative.pk if kind == 'initiatives' else milestone.pk}/"
+    first = editor.get(url)
+    etag = first["ETag"]
+    assert not etag.startswith("W/")  # strong: it also guards writes (If-Match)
+    # when it is asked for again with its ETag
+    again = editor.get(url, HTTP_IF_NONE_MATCH=etag)
+    # then 304, no body, the same validator
+    assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
+    assert editor.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200

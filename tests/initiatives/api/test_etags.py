@@ -1,7 +1,9 @@
-"""No lost updates: ETag from the version, If-Match checked under a row lock."""
+"""No lost updates: a strong ETag that follows the representation, If-Match checked under a
+row lock."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 from typing import Any
 
@@ -23,11 +25,34 @@ def test_detail_carries_a_strong_etag_that_moves_with_every_write(
     editor: APIClient, initiative: Initiative
 ) -> None:
     url = f"/api/v1/initiatives/{initiative.pk}/"
-    assert editor.get(url)["ETag"] == '"v1"'
-    response = editor.patch(url, {"progress": 5}, HTTP_IF_MATCH='"v1"')
+    first = editor.get(url)["ETag"]
+    assert first.startswith('"v1-')
+    response = editor.patch(url, {"progress": 5}, HTTP_IF_MATCH=first)
     assert response.status_code == 200
-    assert response["ETag"] == '"v2"'
-    assert editor.get(url)["ETag"] == '"v2"'
+    assert response["ETag"].startswith('"v2-')
+    assert editor.get(url)["ETag"] == response["ETag"]
+    assert editor.patch(url, {"progress": 6}, HTTP_IF_MATCH=first).status_code == 412
+
+
+def test_the_etag_follows_the_body_when_a_milestone_changes(
+    editor: APIClient, initiative: Initiative
+) -> None:
+    # given an initiative with an open milestone, read once
+    milestone = MilestoneFactory(initiative=initiative, due_date=datetime.date(2031, 5, 1))
+    url = f"/api/v1/initiatives/{initiative.pk}/"
+    before = editor.get(url)
+    assert (before.json()["open_milestones"], before.json()["next_due_date"]) == (1, "2031-05-01")
+    # when the milestone is completed (the initiative's row is not written)
+    editor.post(f"/api/v1/milestones/{milestone.pk}/complete/", {})
+    after = editor.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    # then the cached copy is no longer current: a new body and a new ETag
+    assert after.status_code == 200
+    assert (after.json()["open_milestones"], after.json()["next_due_date"]) == (0, None)
+    assert after["ETag"] != before["ETag"]
+    # and a write based on the old copy is refused
+    stale = editor.patch(url, {"progress": 9}, HTTP_IF_MATCH=before["ETag"])
+    assert stale.status_code == 412
+    assert editor.patch(url, {"progress": 9}, HTTP_IF_MATCH=after["ETag"]).status_code == 200
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
@@ -36,28 +61,30 @@ def test_stale_if_match_is_412_and_changes_nothing(
 ) -> None:
     url = f"/api/v1/initiatives/{initiative.pk}/"
     body = {"title": "New", "slug": "new", "owner_agency": world.lead.pk}
+    read = editor.get(url)["ETag"]
     initiative.progress = 1
     initiative.save()  # someone else wrote version 2
-    response = getattr(editor, method)(url, body, HTTP_IF_MATCH='"v1"')
+    response = getattr(editor, method)(url, body, HTTP_IF_MATCH=read)
     assert response.status_code == 412
     initiative.refresh_from_db()
     assert (initiative.version, initiative.title) == (2, initiative.title)
     assert Initiative.objects.filter(pk=initiative.pk).exists()
 
 
-@pytest.mark.parametrize("if_match", [None, '"v1"', "*", '"v0", "v1"'])
+@pytest.mark.parametrize("if_match", [None, "{current}", "*", '"v0", {current}'])
 def test_matching_or_absent_if_match_proceeds(
     editor: APIClient, initiative: Initiative, if_match: str | None
 ) -> None:
-    headers = {} if if_match is None else {"HTTP_IF_MATCH": if_match}
-    response = editor.patch(f"/api/v1/initiatives/{initiative.pk}/", {"progress": 7}, **headers)
+    url = f"/api/v1/initiatives/{initiative.pk}/"
+    current = editor.get(url)["ETag"]
+    headers = {} if if_match is None else {"HTTP_IF_MATCH": if_match.format(current=current)}
+    response = editor.patch(url, {"progress": 7}, **headers)
     assert response.status_code == 200
 
 
 def test_weak_etag_never_matches(editor: APIClient, initiative: Initiative) -> None:
-    response = editor.patch(
-        f"/api/v1/initiatives/{initiative.pk}/", {"progress": 7}, HTTP_IF_MATCH='W/"v1"'
-    )
+    url = f"/api/v1/initiatives/{initiative.pk}/"
+    response = editor.patch(url, {"progress": 7}, HTTP_IF_MATCH="W/" + editor.get(url)["ETag"])
     assert response.status_code == 412
 
 
@@ -78,6 +105,7 @@ def test_two_writers_with_the_same_etag_have_exactly_one_winner(world: World) ->
     # given two editors who read the same version
     initiative = InitiativeFactory(owner_agency=world.lead)
     clients = [world.client("editor"), world.client("manager")]
+    read = clients[0].get(f"/api/v1/initiatives/{initiative.pk}/")["ETag"]
     start = threading.Barrier(2)
     results: dict[int, Any] = {}
 
@@ -87,7 +115,7 @@ def test_two_writers_with_the_same_etag_have_exactly_one_winner(world: World) ->
             results[n] = clients[n].patch(
                 f"/api/v1/initiatives/{initiative.pk}/",
                 {"confidence": ["amber", "red"][n]},
-                HTTP_IF_MATCH='"v1"',
+                HTTP_IF_MATCH=read,
             )
         finally:
             connection.close()  # each thread has its own database connection

@@ -81,7 +81,7 @@ def test_complete_defaults_to_today_in_time_zone(
     response = editor.post(f"{URL}{row.pk}/complete/", {})
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["completed_on"]) == ("done", "2030-01-02")
-    assert response["ETag"] == '"v2"'
+    assert response["ETag"] == editor.get(f"{URL}{row.pk}/")["ETag"]
     dated = milestone(initiative, D(2030, 6, 30))
     response = editor.post(f"{URL}{dated.pk}/complete/", {"completed_on": "2029-12-01"})
     assert response.json()["completed_on"] == "2029-12-01"
