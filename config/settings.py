@@ -244,7 +244,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "initiatives.api.pagination.PagePagination",
     "DEFAULT_SCHEMA_CLASS": "initiatives.api.schema.TrackerAutoSchema",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["initiatives.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "initiatives.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

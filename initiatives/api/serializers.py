@@ -497,7 +497,27 @@ class MembershipSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeri
         read_only_fields = ["created_at"]
 
 
-class SupportingAgencySerializer(FastReadMixin, serializers.ModelSerializer[InitiativeAgency]):
+class WholeItemsMixin:
+    """A nested item is validated whole, even inside a partial update.
+
+    DRF skips a missing required field whenever the root serializer is partial, nested items
+    included; a PATCH then handed the service an item without its agency (a 500)."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        fields = cast(Any, self).fields
+        missing = {
+            name: [field.error_messages["required"]]
+            for name, field in fields.items()
+            if field.required and not field.read_only and field.source not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return cast(dict[str, Any], super().validate(attrs))  # type: ignore[misc]
+
+
+class SupportingAgencySerializer(
+    WholeItemsMixin, FastReadMixin, serializers.ModelSerializer[InitiativeAgency]
+):
     agency = SummaryRelatedField(AgencySummarySerializer, queryset=Agency.objects.all())
 
     class Meta:
