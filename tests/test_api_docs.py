@@ -28,7 +28,7 @@ class AssetLinks(HTMLParser):
 
 
 def fetch(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310  the live server
+    with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.read()
 
 
@@ -47,4 +47,5 @@ def test_swagger_ui_loads_nothing_from_outside_the_server(live_server: Any) -> N
         status, body = fetch(absolute)
         assert status == 200
         assert body, url
-    assert b"//cdn." not in page and b"unpkg.com" not in page and b"jsdelivr" not in page
+    for outside in (b"//cdn.", b"unpkg.com", b"jsdelivr"):
+        assert outside not in page

@@ -113,7 +113,6 @@ def test_rows_saved_after_generation_take_fresh_ids() -> None:
     assert added.pk > Milestone.objects.exclude(pk=added.pk).latest("pk").pk
 
 
-
 def test_refuses_other_databases_with_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
     # given a database that is not PostgreSQL, such as the embedded default of `make run`
     monkeypatch.setattr(connection, "vendor", "sqlite")
