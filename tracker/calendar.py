@@ -33,7 +33,8 @@ def milestone_event(milestone: Milestone, due_date: datetime.date) -> Event:
     event.add("dtstamp", milestone.updated_at)
     event.add("last-modified", milestone.updated_at)
     event.add("dtstart", due_date)
-    event.add("dtend", due_date + datetime.timedelta(days=1))
+    # All day: a duration, not an end date, which has no day after 9999-12-31 to be.
+    event.add("duration", datetime.timedelta(days=1))
     event.add("transp", "TRANSPARENT")
     event.add("summary", f"{'✓ ' if done else ''}{milestone.title} — {initiative.title}")
     lines = [

@@ -42,7 +42,7 @@ def test_feed_lists_dated_milestones_as_all_day_events(feed_token: str) -> None:
     (uid, event) = next(iter(feed.items()))
     assert uid == f"milestone-{dated.pk}@127.0.0.1"
     assert event.decoded("DTSTART") == D(2030, 6, 30)
-    assert event.decoded("DTEND") == D(2030, 7, 1)
+    assert event.decoded("DURATION") == datetime.timedelta(days=1)
     assert "Plan — Light Chasing Action" in str(event["SUMMARY"])
     assert int(event["SEQUENCE"]) == 1
 
