@@ -167,6 +167,34 @@ def supervising_contacts(initiative_ids: Iterable[int]) -> dict[int, list[str]]:
 
 
 # --- Planning (the sweep) ---------------------------------------------------------------------
+# Due dates this recent are looked at day by day; older ones only where an open milestone is
+# due, so that one ancient due date costs a sweep one date, not one for every day since.
+DAY_BY_DAY_DAYS = 2 * 365
+
+
+def due_dates_to_consider(today: datetime.date) -> Iterator[datetime.date]:
+    """Every due date that may have a reminder due on ``today``: each day from the oldest open
+    due date (at most DAY_BY_DAY_DAYS back) to the last with a slot, and before that the due
+    dates of open milestones."""
+    oldest = Milestone.objects.open().aggregate(oldest=Min("due_date"))["oldest"]
+    if oldest is None:
+        return
+    day_by_day_from = today - datetime.timedelta(days=DAY_BY_DAY_DAYS)
+    if oldest < day_by_day_from:
+        old_dates = (
+            Milestone.objects.open()
+            .filter(due_date__lt=day_by_day_from)
+            .order_by("due_date")
+            .values_list("due_date", flat=True)
+            .distinct()
+        )
+        yield from (day for day in old_dates if day is not None)
+    day, last = max(oldest, day_by_day_from), policy.latest_due_date_with_a_slot(today)
+    while day <= last:
+        yield day
+        day += datetime.timedelta(days=1)
+
+
 def slots_due(
     today: datetime.date, since: datetime.date | None = None
 ) -> dict[datetime.date, policy.Slot]:
@@ -177,19 +205,14 @@ def slots_due(
     """
     if not policy.is_working_day(today):
         return {}
-    oldest = Milestone.objects.open().aggregate(oldest=Min("due_date"))["oldest"]
-    if oldest is None:
-        return {}
     window_start = today - datetime.timedelta(days=CATCH_UP_DAYS)
     if since is not None:
         window_start = max(window_start, since + datetime.timedelta(days=1))
     found = {}
-    day, last = oldest, policy.latest_due_date_with_a_slot(today)
-    while day <= last:
+    for day in due_dates_to_consider(today):
         slot = policy.most_urgent_slot(day, today)
         if slot is not None and slot.send_on >= window_start:
             found[day] = slot
-        day += datetime.timedelta(days=1)
     return found
 
 
@@ -211,7 +234,12 @@ def milestones_to_remind(today: datetime.date) -> tuple[QuerySet[Milestone], dic
         if last
         else all_slots
     )
-    wanted = Q(due_date__in=list(fresh))
+    # The recent dates by name (a bounded list); the old ones, few, by range: the planner
+    # drops due dates without a slot.
+    day_by_day_from = today - datetime.timedelta(days=DAY_BY_DAY_DAYS)
+    wanted = Q(due_date__in=[day for day in fresh if day >= day_by_day_from])
+    if any(day < day_by_day_from for day in fresh):
+        wanted |= Q(due_date__lt=day_by_day_from)
     if last is not None and all_slots:
         # Changed since: read by the index on updated_at; due dates without a slot are
         # dropped by the planner.
