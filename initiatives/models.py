@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce, Lower, Now
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from initiatives.dates import local_today
+from initiatives.dates import DATE_RANGE, dates_in_range, local_today
 
 
 class TimestampedModel(models.Model):
@@ -155,7 +155,7 @@ class Source(TimestampedModel):
     publisher = models.CharField(max_length=200, help_text="Who published it, e.g. People's Daily.")
     title = models.CharField(max_length=500)
     url = models.URLField(max_length=500, blank=True)
-    published_on = models.DateField()
+    published_on = models.DateField(validators=DATE_RANGE)
     description = models.TextField(
         blank=True, help_text="What the document covers, e.g. the event a report is about."
     )
@@ -165,6 +165,7 @@ class Source(TimestampedModel):
     class Meta:
         ordering = ["-published_on", "id"]
         constraints = [
+            *dates_in_range("source", "published_on"),
             models.UniqueConstraint(
                 fields=["url"], condition=~Q(url=""), name="source_url_unique_when_set"
             ),
@@ -308,13 +309,19 @@ class Initiative(VersionedModel):
     confidence = models.CharField(
         max_length=20, choices=Confidence.choices, default=Confidence.NOT_ASSESSED
     )
-    announced_on = models.DateField(null=True, blank=True)
-    start_date = models.DateField(null=True, blank=True)
+    announced_on = models.DateField(null=True, blank=True, validators=DATE_RANGE)
+    start_date = models.DateField(null=True, blank=True, validators=DATE_RANGE)
     target_date = models.DateField(
-        null=True, blank=True, help_text="Leave empty when no deadline was announced."
+        null=True,
+        blank=True,
+        validators=DATE_RANGE,
+        help_text="Leave empty when no deadline was announced.",
     )
     completed_on = models.DateField(
-        null=True, blank=True, help_text="Set exactly when completed or partially completed."
+        null=True,
+        blank=True,
+        validators=DATE_RANGE,
+        help_text="Set exactly when completed or partially completed.",
     )
     progress = models.PositiveSmallIntegerField(
         default=0,
@@ -333,6 +340,9 @@ class Initiative(VersionedModel):
     class Meta:
         ordering = ["id"]
         constraints = [
+            *dates_in_range(
+                "initiative", "announced_on", "start_date", "target_date", "completed_on"
+            ),
             models.UniqueConstraint(fields=["slug"], name="initiative_slug_unique"),
             models.CheckConstraint(
                 condition=Q(progress__gte=0) & Q(progress__lte=100),
@@ -576,19 +586,23 @@ class Milestone(VersionedModel):
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     due_date = models.DateField(
-        null=True, blank=True, help_text="Leave empty when no date was committed."
+        null=True,
+        blank=True,
+        validators=DATE_RANGE,
+        help_text="Leave empty when no date was committed.",
     )
     baseline_due_date = models.DateField(
         null=True,
         blank=True,
         editable=False,
+        validators=DATE_RANGE,
         help_text="The first due date ever set; never overwritten.",
     )
     due_date_reason = models.TextField(
         blank=True, help_text="Why the due date moved away from the baseline (required then)."
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
-    completed_on = models.DateField(null=True, blank=True)
+    completed_on = models.DateField(null=True, blank=True, validators=DATE_RANGE)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -604,6 +618,7 @@ class Milestone(VersionedModel):
     class Meta:
         ordering = [F("due_date").asc(nulls_last=True), "id"]
         constraints = [
+            *dates_in_range("milestone", "due_date", "baseline_due_date", "completed_on"),
             models.CheckConstraint(
                 condition=Q(status="done", completed_on__isnull=False)
                 | (~Q(status="done") & Q(completed_on__isnull=True)),
@@ -800,7 +815,7 @@ class Indicator(TimestampedModel):
         max_length=20, choices=Kind.choices, blank=True, help_text="Only when a target is set."
     )
     baseline_value = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
-    baseline_date = models.DateField(null=True, blank=True)
+    baseline_date = models.DateField(null=True, blank=True, validators=DATE_RANGE)
     target_value = models.DecimalField(
         max_digits=20,
         decimal_places=4,
@@ -808,13 +823,14 @@ class Indicator(TimestampedModel):
         blank=True,
         help_text="Leave empty when no target was announced.",
     )
-    target_date = models.DateField(null=True, blank=True)
+    target_date = models.DateField(null=True, blank=True, validators=DATE_RANGE)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["initiative_id", "name"]
         constraints = [
+            *dates_in_range("indicator", "baseline_date", "target_date"),
             models.UniqueConstraint(
                 fields=["initiative", "name"], name="indicator_initiative_name_unique"
             ),
@@ -858,7 +874,7 @@ class IndicatorReading(Citation):
         ABOUT = "about", "about"
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="readings")
-    observed_on = models.DateField(help_text="The date the value describes.")
+    observed_on = models.DateField(validators=DATE_RANGE, help_text="The date the value describes.")
     value = models.DecimalField(max_digits=20, decimal_places=4)
     qualifier = models.CharField(max_length=10, choices=Qualifier.choices, default="exactly")
     source = models.ForeignKey(
@@ -871,6 +887,7 @@ class IndicatorReading(Citation):
     class Meta:
         ordering = ["indicator_id", "-observed_on", "-id"]
         constraints = [
+            *dates_in_range("reading", "observed_on"),
             models.UniqueConstraint(
                 fields=["indicator", "observed_on", "source"], name="reading_unique_per_source"
             ),

@@ -179,6 +179,38 @@ VIOLATIONS: list[tuple[str, Callable[[], Any]]] = [
 ]
 
 
+# Every entered date keeps to the range, one constraint per field; the day before the range is
+# refused as surely as year 1.
+_TOO_EARLY = D(1899, 12, 31)
+VIOLATIONS += [
+    ("source_published_on_in_range", lambda: SourceFactory(published_on=_TOO_EARLY)),
+    ("initiative_announced_on_in_range", lambda: InitiativeFactory(announced_on=D(1, 1, 1))),
+    ("initiative_start_date_in_range", lambda: InitiativeFactory(start_date=_TOO_EARLY)),
+    ("initiative_target_date_in_range", lambda: InitiativeFactory(target_date=D(9999, 12, 31))),
+    (
+        "initiative_completed_on_in_range",
+        lambda: InitiativeFactory(status="completed", completed_on=D(2200, 1, 1)),
+    ),
+    (
+        "milestone_due_date_in_range",
+        lambda: MilestoneFactory(
+            due_date=D(1, 1, 1), baseline_due_date=D(2030, 1, 1), due_date_reason="Moved"
+        ),
+    ),
+    (
+        "milestone_baseline_due_date_in_range",
+        lambda: MilestoneFactory(due_date=None, baseline_due_date=_TOO_EARLY),
+    ),
+    (
+        "milestone_completed_on_in_range",
+        lambda: MilestoneFactory(status="done", completed_on=D(9999, 12, 31)),
+    ),
+    ("indicator_baseline_date_in_range", lambda: IndicatorFactory(baseline_date=_TOO_EARLY)),
+    ("indicator_target_date_in_range", lambda: IndicatorFactory(target_date=D(2200, 1, 1))),
+    ("reading_observed_on_in_range", lambda: IndicatorReadingFactory(observed_on=D(1, 1, 1))),
+]
+
+
 def _all_constraint_names() -> set[str]:
     return {
         constraint.name

@@ -1,0 +1,143 @@
+"""Dates have a sane range wherever they are entered, and no date can stop a sweep or a feed."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.db import IntegrityError, connection, transaction
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from initiatives.dates import EARLIEST_DATE, LATEST_DATE, OUT_OF_RANGE
+from initiatives.models import Milestone
+from initiatives.tokens import token_issue
+from tests.factories import (
+    AgencyFactory,
+    InitiativeFactory,
+    MembershipFactory,
+    MilestoneFactory,
+    SourceFactory,
+    UserFactory,
+)
+from tracker import policy
+from tracker.models import Reminder
+from tracker.services import DAY_BY_DAY_DAYS, due_dates_to_consider, reminders_plan
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+EXTREMES = ["0001-01-01", "1823-06-01", "1899-12-31", "2200-01-01", "9999-12-31"]
+TODAY = D(2024, 6, 19)  # a working day
+DATE_LITERAL = re.compile(r"'\d{4}-\d\d-\d\d'")
+
+
+@pytest.fixture
+def editor_and_initiative() -> tuple[APIClient, Any]:
+    membership = MembershipFactory(role="editor")
+    _, token = token_issue(user=membership.user, name="t")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client, InitiativeFactory(owner_agency=membership.agency)
+
+
+@pytest.mark.parametrize("value", EXTREMES)
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("milestones/", "due_date"),
+        ("initiatives/{id}/", "announced_on"),
+        ("initiatives/{id}/", "start_date"),
+        ("initiatives/{id}/", "target_date"),
+        ("indicators/", "target_date"),
+        ("indicators/", "baseline_date"),
+    ],
+)
+def test_the_api_refuses_dates_out_of_range_naming_the_field(
+    editor_and_initiative: tuple[APIClient, Any], path: str, field: str, value: str
+) -> None:
+    client, initiative = editor_and_initiative
+    bodies = {
+        "milestones/": {"initiative": initiative.pk, "title": "Plan"},
+        "indicators/": {"initiative": initiative.pk, "name": "Base stations", "unit": "stations"},
+    }
+    url = f"/api/v1/{path.format(id=initiative.pk)}"
+    body = {**bodies.get(path, {}), field: value}
+    response = client.patch(url, body) if "{id}" in path else client.post(url, body)
+    assert response.status_code == 400, response.content
+    assert response.json()[field] == [OUT_OF_RANGE]
+    assert not Milestone.objects.exists()
+    initiative.refresh_from_db()
+    assert initiative.version == 1
+
+
+def test_the_ends_of_the_range_are_accepted(editor_and_initiative: tuple[APIClient, Any]) -> None:
+    client, initiative = editor_and_initiative
+    for day in (EARLIEST_DATE, LATEST_DATE):
+        body = {"initiative": initiative.pk, "title": "Plan", "due_date": day.isoformat()}
+        response = client.post("/api/v1/milestones/", body)
+        assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_the_admin_form_refuses_them_too(value: str) -> None:
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    request = RequestFactory().get("/admin/")
+    request.user = superuser
+    form_class = admin.site.get_model_admin(Milestone).get_form(request)
+    form = form_class(
+        data={"initiative": InitiativeFactory().pk, "title": "Plan", "due_date": value}
+    )
+    assert not form.is_valid()
+    assert OUT_OF_RANGE in form.errors["due_date"]
+
+
+@pytest.mark.parametrize("day", [D(1, 1, 1), D(9999, 12, 31)])
+def test_the_database_refuses_them_whatever_the_path(day: datetime.date) -> None:
+    milestone = MilestoneFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Milestone.objects.filter(pk=milestone.pk).update(due_date=day)
+    source = SourceFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(source).objects.filter(pk=source.pk).update(published_on=day)
+
+
+def test_an_ancient_due_date_costs_the_sweep_one_date_not_one_a_day() -> None:
+    # given a milestone due on the earliest day there can be, another due long ago on a day with
+    # an overdue reminder today, and one due next week; all with an owner to remind
+    owner = UserFactory()
+    ancient = MilestoneFactory(due_date=EARLIEST_DATE, owner=owner)
+    long_ago = next(
+        day
+        for day in (EARLIEST_DATE + datetime.timedelta(days=n) for n in range(1, 30))
+        if (slot := policy.most_urgent_slot(day, TODAY)) and slot.send_on == TODAY
+    )
+    reminded = MilestoneFactory(due_date=long_ago, owner=owner)
+    soon = MilestoneFactory(due_date=TODAY + datetime.timedelta(days=7), owner=owner)
+    # then the sweep looks at each stored old date once and every recent day, no more
+    considered = list(due_dates_to_consider(TODAY))
+    assert {EARLIEST_DATE, long_ago} <= set(considered)
+    assert len(considered) < DAY_BY_DAY_DAYS + 100
+    # and when it runs, no statement lists a date for every day since
+    with CaptureQueriesContext(connection) as queries:
+        reminders_plan(today=TODAY)
+    listed = max(len(DATE_LITERAL.findall(query["sql"])) for query in queries.captured_queries)
+    assert listed < DAY_BY_DAY_DAYS + 100
+    reminded_ids = set(Reminder.objects.values_list("milestone_id", flat=True))
+    assert {reminded.pk, soon.pk} <= reminded_ids
+    ancient_slot = policy.most_urgent_slot(EARLIEST_DATE, TODAY)
+    assert (ancient.pk in reminded_ids) == (ancient_slot is not None)
+
+
+def test_the_calendar_feed_serves_the_ends_of_the_range() -> None:
+    initiative = InitiativeFactory(owner_agency=AgencyFactory())
+    for day in (EARLIEST_DATE, LATEST_DATE):
+        MilestoneFactory(initiative=initiative, due_date=day)
+    _, token = token_issue(user=UserFactory(), name="phone", scope="calendar")
+    response = APIClient().get("/api/v1/calendar.ics", {"token": token})
+    assert response.status_code == 200
+    assert response.content.count(b"BEGIN:VEVENT") == 2
+    assert b"DURATION:P1D" in response.content
