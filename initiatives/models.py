@@ -23,6 +23,20 @@ from simple_history.models import HistoricalRecords
 from initiatives.dates import DATE_RANGE, dates_in_range, local_today
 
 
+def completion_date_errors(
+    completed_on: datetime.date | None, announced_on: datetime.date | None
+) -> list[str]:
+    """What is wrong with a completion date, if anything: work is not done in the future, nor
+    before it was announced (either would skew the on-time statistics)."""
+    if completed_on is None:
+        return []
+    if completed_on > local_today():
+        return ["A completion date cannot be in the future."]
+    if announced_on is not None and completed_on < announced_on:
+        return [f"A completion date cannot be before the announcement ({announced_on:%Y-%m-%d})."]
+    return []
+
+
 class TimestampedModel(models.Model):
     # db_default also stamps rows that bypass save(), such as fixture loads.
     created_at = models.DateTimeField(db_default=Now(), editable=False)
@@ -431,6 +445,8 @@ class Initiative(VersionedModel):
         return changed
 
     def clean(self) -> None:
+        if errors := completion_date_errors(self.completed_on, self.announced_on):
+            raise ValidationError({"completed_on": errors})
         # A programme cannot sit below one of its own actions; a row cannot check a cycle.
         ancestor, seen = self.parent, set()
         while ancestor is not None and ancestor.pk not in seen:
@@ -662,6 +678,11 @@ class Milestone(VersionedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        announced_on = self.initiative.announced_on if self.initiative_id else None
+        if errors := completion_date_errors(self.completed_on, announced_on):
+            raise ValidationError({"completed_on": errors})
 
     def record_due_date_move(self, *, previous: datetime.date | None, reason: str) -> None:
         """Apply the due-date rules after ``due_date`` has been given its new value.
