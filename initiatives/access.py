@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from initiatives.models import Indicator, IndicatorReading, Initiative, Membership
+from django.contrib.auth import get_user_model
+from django.db.models import Model, QuerySet
+
+from initiatives.models import Agency, Indicator, IndicatorReading, Initiative, Membership
 
 EDITING_ROLES = (Membership.Role.EDITOR, Membership.Role.MANAGER)
 
@@ -56,3 +59,37 @@ def lead_agency_id(obj: Any) -> int | None:
     if isinstance(obj, Indicator) or hasattr(obj, "initiative_id"):
         return obj.initiative.owner_agency_id
     raise TypeError(f"{type(obj).__name__} belongs to no initiative")
+
+
+def choosable(user: Any, relation: str) -> QuerySet[Any] | None:
+    """What ``user`` may pick for ``relation`` (a foreign key's name) on a row they write, or
+    None when the choice is not limited: the admin's choices and the API's checks alike.
+
+    The initiative, indicator and lead agency a row belongs to must be the user's to edit;
+    a parent or a superseding initiative may be any of their agencies' initiatives; an owner,
+    who receives the reminders, an active member of an agency they edit for.
+    """
+    if user.is_superuser:
+        return None
+    editable, member_of = agencies_editable_by(user), agencies_of(user)
+    if relation == "initiative":
+        return Initiative.objects.led_by(editable)
+    if relation == "indicator":
+        return Indicator.objects.filter(initiative__owner_agency_id__in=editable)
+    if relation == "owner_agency":
+        return Agency.objects.filter(pk__in=editable)
+    if relation in ("parent", "superseded_by"):
+        return Initiative.objects.led_by(member_of)
+    if relation == "owner":
+        return (
+            get_user_model()
+            .objects.filter(is_active=True, memberships__agency_id__in=editable)
+            .distinct()
+        )
+    return None
+
+
+def may_choose(user: Any, relation: str, row: Model) -> bool:
+    """May ``user`` pick ``row`` for ``relation``? (See ``choosable``.)"""
+    allowed = choosable(user, relation)
+    return allowed is None or allowed.filter(pk=row.pk).exists()

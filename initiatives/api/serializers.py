@@ -32,6 +32,7 @@ from rest_framework.fields import SkipField
 from rest_framework.settings import api_settings
 
 from initiatives import services
+from initiatives.access import may_choose
 from initiatives.dates import local_today
 from initiatives.models import (
     Agency,
@@ -95,10 +96,23 @@ class SourceSummarySerializer(serializers.ModelSerializer[Source]):
 
 
 class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
-    """Written as an id, read as the related row's summary."""
+    """Written as an id, read as the related row's summary.
 
-    def __init__(self, summary: type[serializers.ModelSerializer[Any]], **kwargs: Any) -> None:
+    With ``choice_rule``, the row written must be one the user may choose for that relation
+    (``initiatives.access.choosable``, which the admin's choices come from too)."""
+
+    default_error_messages = {
+        "not_choosable": "You may not choose {model} {pk_value} here: it is outside your agencies."
+    }
+
+    def __init__(
+        self,
+        summary: type[serializers.ModelSerializer[Any]],
+        choice_rule: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.summary = summary
+        self.choice_rule = choice_rule
         super().__init__(**kwargs)
 
     def use_pk_only_optimization(self) -> bool:
@@ -117,7 +131,12 @@ class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
         # A number too large for an id would overflow the database's integer, not miss a row.
         if isinstance(data, int) and not isinstance(data, bool) and not 0 < data < 2**63:
             self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
+        row = super().to_internal_value(data)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if self.choice_rule and user is not None and not may_choose(user, self.choice_rule, row):
+            self.fail("not_choosable", model=row._meta.verbose_name, pk_value=row.pk)
+        return row
 
     def to_representation(self, value: Any) -> Any:
         # The summaries are flat rows of plain fields: read them straight off the object
@@ -608,12 +627,14 @@ class InitiativeSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeri
     owner_agency = SummaryRelatedField(AgencySummarySerializer, queryset=Agency.objects.all())
     parent = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.parent
         InitiativeSummarySerializer,
+        choice_rule="parent",
         queryset=Initiative.objects.all(),
         allow_null=True,
         required=False,
     )
     superseded_by = SummaryRelatedField(
         InitiativeSummarySerializer,
+        choice_rule="superseded_by",
         queryset=Initiative.objects.all(),
         allow_null=True,
         required=False,
@@ -704,6 +725,7 @@ class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
     initiative = SummaryRelatedField(InitiativeSummarySerializer, queryset=Initiative.objects.all())
     owner = SummaryRelatedField(
         UserSummarySerializer,
+        choice_rule="owner",
         queryset=get_user_model().objects.filter(is_active=True),
         allow_null=True,
         required=False,
@@ -822,8 +844,12 @@ class PostUpdateSerializer(serializers.Serializer[Any]):
     completed_on = serializers.DateField(
         required=False, help_text="With status completed/partially_completed; default today."
     )
-    superseded_by = serializers.PrimaryKeyRelatedField(
-        queryset=Initiative.objects.all(), required=False, help_text="With status superseded."
+    superseded_by = SummaryRelatedField(
+        InitiativeSummarySerializer,
+        choice_rule="superseded_by",
+        queryset=Initiative.objects.all(),
+        required=False,
+        help_text="With status superseded.",
     )
 
 

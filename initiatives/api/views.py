@@ -205,11 +205,16 @@ class CreateChecksLeadAgencyMixin:
         serializer.save()
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
-        # Moving a row to another lead agency needs the right to write there too.
+        # The old parent was checked when the row was read; a row that moves to another lead
+        # agency, initiative or indicator needs the right to write at the new one too.
         model: type[Model] = serializer.Meta.model  # type: ignore[attr-defined]
-        if "owner_agency" in serializer.validated_data:
-            changed = model(owner_agency=serializer.validated_data["owner_agency"])
-            self.check_object_permissions(self.request, changed)  # type: ignore[attr-defined]
+        moves = {
+            name: value
+            for name, value in serializer.validated_data.items()
+            if name in ("owner_agency", "initiative", "indicator")
+        }
+        if moves:
+            self.check_object_permissions(self.request, model(**moves))  # type: ignore[attr-defined]
         serializer.save()
 
 
@@ -388,7 +393,7 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
     @action(detail=True, methods=["post"], url_path="updates")
     def post_update(self, request: Request, pk: str | None = None) -> Response:
         """Post a progress update; the status, confidence or progress it sets apply at once."""
-        payload = s.PostUpdateSerializer(data=request.data)
+        payload = s.PostUpdateSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         with transaction.atomic():
             initiative = self._locked_object()
