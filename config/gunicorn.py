@@ -19,4 +19,6 @@ max_requests_jitter = 200
 accesslog = "-"
 # The request path without its query string: feed tokens travel in calendar feed URLs.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The proxies whose X-Forwarded-* headers are believed: the same list the app uses to find a
+# client's address (TRUSTED_PROXIES, none by default).
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")

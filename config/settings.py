@@ -6,6 +6,7 @@ service: SQLite, kombu's filesystem broker and mail written to files, all under 
 variable is documented in README.md and listed in .env.example.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -251,8 +252,8 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "initiatives.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "initiatives.api.throttling.AnonRateThrottle",
+        "initiatives.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
@@ -327,6 +328,16 @@ AXES_COOLOFF_TIME = AUTH_FAILURE_COOLOFF_MINUTES / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Proxies whose X-Forwarded-For is believed (see config/client_address.py); none by default.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 # Cross-origin front-ends allowed to call the API (none unless configured).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"

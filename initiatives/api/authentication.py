@@ -13,14 +13,14 @@ from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
 
+from config.client_address import client_address
 from initiatives.models import AccessToken
 from initiatives.tokens import token_authenticate
 
 
 def _failures_key(request: Request) -> str:
-    return f"token-failures:{BaseThrottle().get_ident(request)}"
+    return f"token-failures:{client_address(request)}"
 
 
 def refuse_guessing(request: Request) -> None:
