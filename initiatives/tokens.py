@@ -7,12 +7,16 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from initiatives.dates import LATEST_DATE
 from initiatives.models import AccessToken
 
 TOKEN_PREFIX = {AccessToken.Scope.API: "itk_", AccessToken.Scope.CALENDAR: "itc_"}
+# Expiry is a date a person enters: the same range as every other date.
+LATEST_EXPIRY = datetime.datetime.combine(LATEST_DATE, datetime.time(), tzinfo=datetime.UTC)
 # Recording every use would turn each read into a write; once a minute says enough.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
@@ -29,8 +33,17 @@ def token_issue(
     name: str,
     scope: str = AccessToken.Scope.API,
     expires_in: datetime.timedelta | None = None,
+    expires_at: datetime.datetime | None = None,
 ) -> tuple[AccessToken, str]:
-    """Create a token; returns the row and the token itself, which is never stored."""
+    """Create a token expiring ``expires_in`` from now or at ``expires_at`` (default: never);
+    returns the row and the token itself, which is never stored."""
+    now = timezone.now()
+    if expires_in is not None:
+        expires_at = now + expires_in
+    if expires_at is not None and not now < expires_at <= LATEST_EXPIRY:
+        raise ValidationError(
+            {"expires_at": f"Give a time after now and before {LATEST_EXPIRY:%Y-%m-%d}."}
+        )
     token = TOKEN_PREFIX[AccessToken.Scope(scope)] + secrets.token_urlsafe(32)
     row = AccessToken(
         user=user,
@@ -38,7 +51,7 @@ def token_issue(
         scope=scope,
         prefix=token[:12],
         digest=digest_of(token),
-        expires_at=timezone.now() + expires_in if expires_in else None,
+        expires_at=expires_at,
     )
     row.full_clean()
     row.save()

@@ -146,6 +146,7 @@ class FeedTokenViewSet(
             user=request.user,
             name=serializer.validated_data["name"],
             scope=AccessToken.Scope.CALENDAR,
+            expires_at=serializer.validated_data.get("expires_at"),
         )
         row.token = token  # type: ignore[attr-defined]
         row.feed_url = f"{settings.SITE_URL}/api/v1/calendar.ics?{FEED_TOKEN_PARAMETER}={token}"  # type: ignore[attr-defined]

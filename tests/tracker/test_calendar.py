@@ -7,6 +7,8 @@ import logging
 from typing import Any
 
 import pytest
+import time_machine
+from django.utils import timezone
 from icalendar import Calendar
 from rest_framework.test import APIClient
 
@@ -119,3 +121,32 @@ def test_tokens_are_redacted_from_log_lines(feed_token: str, caplog: Any) -> Non
     RedactSecrets().filter(record)
     assert feed_token not in record.getMessage()
     assert "token=[redacted]" in record.getMessage()
+
+
+def test_a_feed_token_keeps_the_expiry_it_was_created_with() -> None:
+    # given a user who asks for a feed token that expires in a week
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    expires_at = timezone.now().replace(microsecond=0) + datetime.timedelta(days=7)
+    response = client.post(
+        "/api/v1/feed-tokens/", {"name": "phone", "expires_at": expires_at.isoformat()}
+    )
+    # then it is stored and shown with that expiry
+    assert response.status_code == 201, response.content
+    assert AccessToken.objects.get(pk=response.json()["id"]).expires_at == expires_at
+    token = response.json()["token"]
+    assert APIClient().get(FEED, {"token": token}).status_code == 200
+    # and after it the feed no longer opens
+    with time_machine.travel(expires_at + datetime.timedelta(seconds=1)):
+        assert APIClient().get(FEED, {"token": token}).status_code == 401
+
+
+@pytest.mark.parametrize("when", ["2020-01-01T00:00:00Z", "now", "9999-12-31T23:00:00Z"])
+def test_a_feed_token_cannot_expire_in_the_past_or_never_plausibly(when: str) -> None:
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    value = timezone.now().isoformat() if when == "now" else when
+    response = client.post("/api/v1/feed-tokens/", {"name": "phone", "expires_at": value})
+    assert response.status_code == 400, response.content
+    assert "expires_at" in response.json()
+    assert not AccessToken.objects.exists()
