@@ -19,6 +19,8 @@ max_requests_jitter = 200
 accesslog = "-"
 # The request path without its query string: feed tokens travel in calendar feed URLs.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
+# ...and what a mangled URL still carries in its path is redacted, as in the app's own logs.
+logger_class = "config.log_filters.GunicornLogger"
 # The proxies whose X-Forwarded-* headers are believed: the same list the app uses to find a
 # client's address (TRUSTED_PROXIES, none by default).
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")

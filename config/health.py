@@ -30,9 +30,11 @@ def database_reachable() -> bool:
 
 
 def broker_reachable() -> bool:
+    # One attempt, bounded: a retry waited two seconds first, so a broker that was down kept
+    # the load balancer's probe waiting that long.
     try:
-        with celery_app.connection_for_write() as broker:
-            broker.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+        with celery_app.connection_for_write(connect_timeout=BROKER_TIMEOUT_SECONDS) as broker:
+            broker.ensure_connection(max_retries=0, timeout=BROKER_TIMEOUT_SECONDS)
         return True
     except Exception:
         logger.exception("Health check: broker unreachable")

@@ -1,11 +1,17 @@
-"""Logging filters: secrets never reach a log line."""
+"""Logging filters: secrets never reach a log line, the project's or gunicorn's."""
 
 import logging
 import re
+from typing import Any
+
+from gunicorn import glogging
 
 # Feed tokens travel in URLs (calendar apps cannot send headers), so request logs would
-# otherwise record them; API tokens are redacted too, wherever one appears.
-SECRET_IN_TEXT = re.compile(r"(token=)[^&\s\"']+|\b(it[kc]_)[A-Za-z0-9_-]{8,}")
+# otherwise record them, however the URL is mangled (";token=", "%3Ftoken%3D"); API tokens
+# are redacted too, wherever one appears.
+SECRET_IN_TEXT = re.compile(
+    r"(token(?:=|%3D))[^&\s\"']+|(it[kc]_)[A-Za-z0-9_-]{8,}", flags=re.IGNORECASE
+)
 
 
 def redact(text: str) -> str:
@@ -19,3 +25,12 @@ class RedactSecrets(logging.Filter):
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger (``logger_class``), its access and error lines redacted alike."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            log.addFilter(RedactSecrets())
