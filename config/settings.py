@@ -361,11 +361,18 @@ LOGGING = {
         "redact_secrets": {"()": "config.log_filters.RedactSecrets"},
         "request_id": {"()": "config.request_id.RequestIdFilter"},
     },
+    # Timestamps in TIME_ZONE with their offset, in the web process and the worker alike (the
+    # worker logs through this configuration too: config/celery.py).
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "config.log_format.ZonedFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "zone": TIME_ZONE,
+        },
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "()": "config.log_format.ZonedJsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "zone": TIME_ZONE,
         },
     },
     "handlers": {
