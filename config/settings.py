@@ -31,7 +31,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith(_INSECURE_KEY_PREFIX)):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off "
-        '(python -c "import secrets; print(secrets.token_urlsafe(50))").'
+        '(python -c "import secrets; print(secrets.token_urlsafe(50))"). On a development '
+        "stack, such as the one `make run` starts, set DEBUG=true instead: "
+        "DEBUG=true .venv/bin/python manage.py …"
     )
 if not SECRET_KEY:
     SECRET_KEY = _INSECURE_KEY_PREFIX + "development-only-key-never-used-when-debug-is-off"
