@@ -92,6 +92,12 @@ class Reminder(models.Model):
             ),
             models.Index(fields=["milestone", "-created_at"], name="reminder_milestone_idx"),
             models.Index(fields=["planned_on"], name="reminder_planned_on_idx"),
+            # The few reminders that reach nobody, for the sweep's report and the admin's.
+            models.Index(
+                fields=["planned_on"],
+                condition=Q(status="unreached"),
+                name="reminder_unreached_idx",
+            ),
         ]
 
     def __str__(self) -> str:
