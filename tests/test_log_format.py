@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
+from pathlib import Path
 
 import pytest
 
@@ -52,10 +53,12 @@ LOG_A_TOKEN = "logging.getLogger('tracker').warning('token=itk_secretsecretsecre
         ("worker", "from config.celery import app; app.log.setup(loglevel='INFO')"),
     ],
 )
-def test_web_and_worker_log_the_same_lines(process: str, set_up_logging: str) -> None:
+def test_web_and_worker_log_the_same_lines(
+    process: str, set_up_logging: str, tmp_path: Path
+) -> None:
     result = run_python(
         f"import logging; {set_up_logging}; {LOG_A_TOKEN}",
-        {"DEBUG": "true", "TIME_ZONE": "Asia/Kolkata", "TZ": "UTC"},
+        {"DEBUG": "true", "TIME_ZONE": "Asia/Kolkata", "TZ": "UTC", "VAR_DIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
     assert LINE.fullmatch(result.stderr.strip().splitlines()[-1]), (process, result.stderr)
