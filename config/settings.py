@@ -32,7 +32,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith(_INSECURE_KEY_PREFIX)):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off "
-        '(python -c "import secrets; print(secrets.token_urlsafe(50))").'
+        '(python -c "import secrets; print(secrets.token_urlsafe(50))"). On a development '
+        "stack, such as the one `make run` starts, set DEBUG=true instead: "
+        "DEBUG=true .venv/bin/python manage.py …"
     )
 if not SECRET_KEY:
     SECRET_KEY = _INSECURE_KEY_PREFIX + "development-only-key-never-used-when-debug-is-off"
@@ -203,6 +205,8 @@ EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Initiative Tracker <tracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# A reminder's Date header in TIME_ZONE (+0800), as its body speaks of days and times, not UTC.
+EMAIL_USE_LOCALTIME = True
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -375,11 +379,18 @@ LOGGING = {
         "redact_secrets": {"()": "config.log_filters.RedactSecrets"},
         "request_id": {"()": "config.request_id.RequestIdFilter"},
     },
+    # Timestamps in TIME_ZONE with their offset, in the web process and the worker alike (the
+    # worker logs through this configuration too: config/celery.py).
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "config.log_format.ZonedFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "zone": TIME_ZONE,
+        },
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "()": "config.log_format.ZonedJsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "zone": TIME_ZONE,
         },
     },
     "handlers": {

@@ -600,9 +600,11 @@ class MilestoneAdmin(ScopedHistoryAdmin):
             "initiative__owner_agency", "owner"
         ):
             sent = reminder_send_now(milestone=milestone)
-            if sent:  # the ledger does not say who asked: the admin's log does
-                self.log_change(request, milestone, f"Sent a reminder now to {sent} people.")
-            queued += sent
+            if sent.queued:  # the ledger does not say who asked: the admin's log does
+                self.log_change(request, milestone, f"Sent a reminder now to {sent.queued} people.")
+            if sent.unreached:
+                messages.warning(request, f"{milestone}: it reaches nobody. {sent.unreached}")
+            queued += sent.queued
         messages.success(request, f"{queued} reminders queued.")
 
     @admin.action(

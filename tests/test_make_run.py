@@ -1,10 +1,11 @@
-"""`make run` on its embedded defaults: it boots, serves the admin with the seed loaded, lets
-the web side reach the worker through the filesystem broker, stops cleanly on Ctrl-C, and a
-second run keeps the data."""
+"""`make run` on its embedded defaults: it boots, serves the admin with the seed loaded, links
+to the port it serves on, lets the web side reach the worker through the filesystem broker,
+stops cleanly on Ctrl-C, and a second run keeps the data."""
 
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -98,6 +99,15 @@ def var_dir(tmp_path: Path) -> Iterator[Path]:
         os.kill(pid, signal.SIGKILL)
 
 
+def environment_of(pid: int) -> dict[str, str]:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+    return dict(entry.split("=", 1) for entry in entries if "=" in entry)
+
+
+def command_of(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+
+
 def log_in_and_get(base: str, credentials: str, path: str) -> str:
     username = re.search(r"username: (\S+)", credentials).group(1)  # type: ignore[union-attr]
     password = re.search(r"password: (\S+)", credentials).group(1)  # type: ignore[union-attr]
@@ -125,6 +135,28 @@ def test_make_run_boots_serves_the_seed_and_stops_cleanly(var_dir: Path, tmp_pat
     page = log_in_and_get(stack.base, credentials, "/admin/initiatives/initiative/?q=Light+Chasing")
     assert "Light Chasing Action" in page
     assert "Loaded the seed data set" in stack.output()
+    # and the links it hands out lead to the port it serves on (not 8000): a calendar feed's,
+    # issued by the web server
+    issued = subprocess.run(
+        [str(BASE_DIR / ".venv/bin/python"), "manage.py", "create_api_token", "demo"],
+        cwd=BASE_DIR,
+        env=stack.env | {"DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
+    request = urllib.request.Request(
+        f"{stack.base}/api/v1/feed-tokens/",
+        data=json.dumps({"name": "phone"}).encode(),
+        headers={"Authorization": f"Bearer {issued}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["feed_url"].startswith(f"{stack.base}/api/v1/calendar.ics?")
+    # and the reminder emails', written by the worker
+    workers = [pid for pid in processes_with(f"VAR_DIR={var_dir}") if "worker" in command_of(pid)]
+    assert workers, "no Celery worker is running"
+    assert {environment_of(pid).get("SITE_URL") for pid in workers} == {stack.base}
     # and the worker answers through the shared filesystem broker, from another process
     ping = subprocess.run(
         [str(BASE_DIR / ".venv/bin/celery"), "-A", "config", "inspect", "ping", "--timeout", "10"],

@@ -154,6 +154,9 @@ def test_refuses_to_start_without_a_real_secret_key_when_debug_is_off(key: str |
     result = run_python("", env, "manage.py", "check")
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY must be set" in result.stderr
+    # and a developer learns what a development stack needs instead
+    assert "On a development stack" in result.stderr
+    assert "DEBUG=true .venv/bin/python manage.py" in result.stderr
 
 
 def test_debug_runs_without_a_secret_key() -> None:

@@ -1,12 +1,16 @@
-"""The reminder ledger in the admin: what was sent to whom, when, and what failed."""
+"""The reminder ledger in the admin: what was sent to whom, when, what failed, and which
+reminders reach nobody (and why)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
 
+from initiatives.models import Milestone
 from tracker import services
 from tracker.models import Reminder, ReminderSweep
 
@@ -23,6 +27,7 @@ class ReminderAdmin(admin.ModelAdmin):
         "attempts",
         "sent_at",
         "planned_on",
+        "last_error",
     ]
     list_filter = ["status", "level", "escalated", "planned_on"]
     list_select_related = ["milestone"]
@@ -50,6 +55,27 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Reminders that reach nobody are not mail, so nothing else would draw staff to them.
+        unreached = Reminder.objects.filter(
+            status=Reminder.Status.UNREACHED,
+            milestone__status__in=Milestone.OPEN_STATUSES,
+            milestone__due_date=F("due_date"),
+        ).count()
+        if unreached and request.method == "GET":
+            messages.warning(
+                request,
+                format_html(
+                    '{} reminders of open milestones reach nobody: <a href="?status__exact={}">'
+                    "which, and why</a>.",
+                    unreached,
+                    Reminder.Status.UNREACHED,
+                ),
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.action(description="Retry the selected failed reminders")
     def retry_failed(self, request: HttpRequest, queryset: Any) -> None:

@@ -4,6 +4,8 @@ One row per (milestone, recipient, slot, due date), unique in the database, so p
 reminder twice (a second sweep, two sweeps at once, a retried task) adds nothing. Sending marks
 each row right after its own message went out; a row a dead worker had claimed is taken again
 once its lease runs out. A broker outage only leaves rows pending here until the next dispatch.
+A reminder the recipient rule finds nobody for is a row too, ``unreached``, without a recipient
+and with why, so that staff see it instead of its being dropped.
 """
 
 from __future__ import annotations
@@ -30,9 +32,13 @@ class Reminder(models.Model):
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Skipped (milestone done or cancelled by then)"
         FAILED = "failed", "Failed (gave up after retries)"
+        UNREACHED = "unreached", "Unreached (nobody to send it to; see why)"
 
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="reminders")
-    recipient = models.EmailField(help_text="The address the digest goes to.")
+    recipient = models.EmailField(
+        blank=True,
+        help_text="The address the digest goes to; empty when the reminder reaches nobody.",
+    )
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -47,7 +53,9 @@ class Reminder(models.Model):
     planned_on = models.DateField(help_text="The day (in TIME_ZONE) the sweep planned it.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(
+        blank=True, help_text="Why the last send failed, or why the reminder reaches nobody."
+    )
     claimed_until = models.DateTimeField(
         null=True, blank=True, help_text="A sender holds the row until then."
     )
@@ -68,6 +76,12 @@ class Reminder(models.Model):
                 name="reminder_sent_at_iff_sent",
                 violation_error_message="sent_at is set exactly when status is sent.",
             ),
+            models.CheckConstraint(
+                condition=Q(status="unreached", recipient="")
+                | (~Q(status="unreached") & ~Q(recipient="")),
+                name="reminder_recipient_unless_unreached",
+                violation_error_message="The recipient is empty exactly when nobody is reached.",
+            ),
         ]
         indexes = [
             # The dispatcher and the senders look for pending rows by recipient.
@@ -78,6 +92,12 @@ class Reminder(models.Model):
             ),
             models.Index(fields=["milestone", "-created_at"], name="reminder_milestone_idx"),
             models.Index(fields=["planned_on"], name="reminder_planned_on_idx"),
+            # The few reminders that reach nobody, for the sweep's report and the admin's.
+            models.Index(
+                fields=["planned_on"],
+                condition=Q(status="unreached"),
+                name="reminder_unreached_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,7 +111,9 @@ class ReminderSweep(models.Model):
     # The application's clock, like the updated_at it is compared with (not the database's).
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
-    planned = models.PositiveIntegerField(default=0, help_text="Ledger rows it added.")
+    planned = models.PositiveIntegerField(
+        default=0, help_text="Reminders to send it added to the ledger."
+    )
 
     class Meta:
         ordering = ["-started_at"]

@@ -31,11 +31,18 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from initiatives.dates import local_today
-from initiatives.models import InitiativeAgency, Membership, Milestone
+from initiatives.models import Milestone
 from tracker import policy
 from tracker.links import MilestoneLinks
 from tracker.mail import DigestEmail
 from tracker.models import Reminder, ReminderSweep
+from tracker.recipients import (
+    TARGET_COLUMNS,
+    AgencyPeople,
+    Target,
+    recipients_for,
+    supervising_contacts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,117 +60,6 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-# --- Recipients ---------------------------------------------------------------------------------
-@dataclass
-class AgencyPeople:
-    """The people of each lead agency that reminders can go to, as (email, user id), loaded
-    once per batch."""
-
-    editors_and_managers: dict[int, list[tuple[str, int]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    managers: dict[int, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))
-
-    @classmethod
-    def load(cls, agency_ids: Iterable[int]) -> AgencyPeople:
-        people = cls()
-        memberships = (
-            Membership.objects.filter(
-                agency_id__in=set(agency_ids),
-                role__in=[Membership.Role.EDITOR, Membership.Role.MANAGER],
-                user__is_active=True,
-            )
-            .exclude(user__email="")
-            .order_by("user_id")
-            .values_list("agency_id", "role", "user__email", "user_id")
-        )
-        for agency_id, role, email, user_id in memberships:
-            people.editors_and_managers[agency_id].append((email, user_id))
-            if role == Membership.Role.MANAGER:
-                people.managers[agency_id].append((email, user_id))
-        return people
-
-
-class Target(NamedTuple):
-    """What choosing a milestone's recipients reads: plain values, no model instances (the
-    sweep chooses for tens of thousands of milestones)."""
-
-    id: int
-    due_date: datetime.date | None
-    initiative_id: int
-    agency_id: int
-    agency_contact_email: str
-    owner_id: int | None
-    owner_email: str | None
-    owner_is_active: bool | None
-    title: str
-
-    @classmethod
-    def of(cls, milestone: Milestone) -> Target:
-        owner, agency = milestone.owner, milestone.initiative.owner_agency
-        return cls(
-            milestone.pk,
-            milestone.due_date,
-            milestone.initiative_id,
-            agency.pk,
-            agency.contact_email,
-            milestone.owner_id,
-            owner.email if owner is not None else None,
-            owner.is_active if owner is not None else None,
-            milestone.title,
-        )
-
-
-# The columns of a milestone query that make a Target, in its order.
-TARGET_COLUMNS = (
-    "id",
-    "due_date",
-    "initiative_id",
-    "initiative__owner_agency_id",
-    "initiative__owner_agency__contact_email",
-    "owner_id",
-    "owner__email",
-    "owner__is_active",
-    "title",
-)
-
-
-def recipients_for(
-    target: Target,
-    *,
-    escalated: bool,
-    people: AgencyPeople,
-    supervisors: dict[int, list[str]],
-) -> list[tuple[str, int | None]]:
-    """(email, user id or None) to remind: the owner, else the lead agency's editors and
-    managers, else its contact address; when escalated, also its managers and the supervising
-    agencies."""
-    found: list[tuple[str, int | None]] = []
-    if target.owner_id is not None and target.owner_is_active and target.owner_email:
-        found.append((target.owner_email, target.owner_id))
-    elif people.editors_and_managers[target.agency_id]:
-        found.extend(people.editors_and_managers[target.agency_id])
-    elif target.agency_contact_email:
-        found.append((target.agency_contact_email, None))
-    if escalated:
-        found.extend(people.managers[target.agency_id])
-        found.extend((email, None) for email in supervisors.get(target.initiative_id, []))
-    unique: dict[str, tuple[str, int | None]] = {}
-    for email, user_id in found:
-        unique.setdefault(email.strip().lower(), (email.strip(), user_id))
-    return list(unique.values())
-
-
-def supervising_contacts(initiative_ids: Iterable[int]) -> dict[int, list[str]]:
-    contacts: dict[int, list[str]] = defaultdict(list)
-    roles = InitiativeAgency.objects.filter(
-        initiative_id__in=set(initiative_ids), role=InitiativeAgency.Role.SUPERVISING
-    ).exclude(agency__contact_email="")
-    for initiative_id, email in roles.values_list("initiative_id", "agency__contact_email"):
-        contacts[initiative_id].append(email)
-    return contacts
 
 
 # --- Planning (the sweep) ---------------------------------------------------------------------
@@ -260,6 +156,8 @@ class PlannedReminder:
     due_date: datetime.date
     level: str
     escalated: bool
+    # Why nobody gets it (then the recipient is empty), as the recipient rule says; else empty.
+    unreached: str = ""
 
 
 def planned_reminders(today: datetime.date) -> Iterator[list[PlannedReminder]]:
@@ -279,9 +177,12 @@ def planned_reminders(today: datetime.date) -> Iterator[list[PlannedReminder]]:
         rows = []
         for target in batch:
             slot = slots[target.due_date]
-            for email, user_id in recipients_for(
+            recipients = recipients_for(
                 target, escalated=slot.escalated, people=people, supervisors=supervisors
-            ):
+            )
+            addressed = [(email, user_id, "") for email, user_id in recipients.addresses]
+            unreached = [("", None, recipients.unreached)] if recipients.unreached else []
+            for email, user_id, why in addressed + unreached:
                 rows.append(
                     PlannedReminder(
                         milestone_id=target.id,
@@ -292,6 +193,7 @@ def planned_reminders(today: datetime.date) -> Iterator[list[PlannedReminder]]:
                         due_date=target.due_date,
                         level=slot.level,
                         escalated=slot.escalated,
+                        unreached=why,
                     )
                 )
         yield rows
@@ -376,13 +278,49 @@ def _bulk_create_planned(rows: list[PlannedReminder], today: datetime.date) -> N
     )
 
 
+def _record_unreached(rows: list[PlannedReminder], today: datetime.date) -> None:
+    """Keep the reminders that reach nobody in the ledger too, with why, for staff to see and
+    for ``send_reminders`` to report (once per slot, by the same unique key)."""
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                milestone_id=row.milestone_id,
+                recipient="",
+                slot=row.slot,
+                due_date=row.due_date,
+                level=row.level,
+                escalated=row.escalated,
+                planned_on=today,
+                status=Reminder.Status.UNREACHED,
+                last_error=row.unreached[:MAX_ERROR_LENGTH],
+            )
+            for row in rows
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def reminders_plan(*, today: datetime.date) -> int:
-    """Insert the reminders due today into the ledger; returns how many were new.
+    """Insert the reminders due today into the ledger; returns how many new ones are to send.
 
     Running it again, or twice at once, adds nothing: the ledger's unique key ignores rows it
-    already has, and each sweep counts only the rows its own inserts added.
+    already has, and each sweep counts only the rows its own inserts added. A reminder that
+    reaches nobody is kept as an ``unreached`` row saying why, and not counted.
     """
-    return sum(_insert_planned(rows, today) for rows in planned_reminders(today))
+    added = 0
+    for rows in planned_reminders(today):
+        _record_unreached([row for row in rows if row.unreached], today)
+        added += _insert_planned([row for row in rows if not row.unreached], today)
+    return added
+
+
+def reminders_unreached(*, planned_on: datetime.date) -> QuerySet[Reminder]:
+    """The reminders planned that day that reach nobody, with their milestones."""
+    return (
+        Reminder.objects.filter(status=Reminder.Status.UNREACHED, planned_on=planned_on)
+        .select_related("milestone")
+        .order_by("due_date", "milestone_id", "id")
+    )
 
 
 # --- Dispatching --------------------------------------------------------------------------------
@@ -424,6 +362,14 @@ def reminders_sweep(*, today: datetime.date | None = None) -> tuple[int, int]:
     sweep.planned = reminders_plan(today=sweep.planned_on)
     sweep.finished_at = timezone.now()
     sweep.save(update_fields=["planned", "finished_at"])
+    unreached = reminders_unreached(planned_on=sweep.planned_on).count()
+    if unreached:
+        logger.warning(
+            "%d reminders for %s reach nobody; the reminder ledger lists them (status "
+            "unreached) with why",
+            unreached,
+            sweep.planned_on,
+        )
     return sweep.planned, reminders_dispatch()
 
 
@@ -649,14 +595,22 @@ def _record_failure(ids: list[int], error: Exception) -> None:
 
 
 # --- Staff actions ------------------------------------------------------------------------------
-def reminder_send_now(*, milestone: Milestone, today: datetime.date | None = None) -> int:
+class SentNow(NamedTuple):
+    """What "send reminder now" did: reminders queued, and why nobody gets one, if so."""
+
+    queued: int
+    unreached: str
+
+
+def reminder_send_now(*, milestone: Milestone, today: datetime.date | None = None) -> SentNow:
     """Queue one reminder about ``milestone`` to its recipients now, through the ledger.
 
-    At most one a day per recipient: the slot is the day, so pressing twice sends once.
+    At most one a day per recipient: the slot is the day, so pressing twice sends once. When
+    the recipient rule finds nobody, the ledger keeps an ``unreached`` row saying why.
     """
     today = today or local_today()
     if milestone.status not in Milestone.OPEN_STATUSES:
-        return 0
+        return SentNow(0, "")
     due = milestone.due_date
     level = (
         Reminder.Level.NOTICE
@@ -666,25 +620,36 @@ def reminder_send_now(*, milestone: Milestone, today: datetime.date | None = Non
         else Reminder.Level.OVERDUE
     )
     people = AgencyPeople.load([milestone.initiative.owner_agency_id])
-    target = Target.of(milestone)
+    recipients = recipients_for(
+        Target.of(milestone), escalated=False, people=people, supervisors={}
+    )
+    common: dict[str, Any] = {
+        "milestone": milestone,
+        "slot": f"manual-{today:%Y%m%d}",
+        "due_date": due or today,
+        "level": level,
+        "planned_on": today,
+    }
     rows = [
-        Reminder(
-            milestone=milestone,
-            recipient=email,
-            recipient_user_id=user_id,
-            slot=f"manual-{today:%Y%m%d}",
-            due_date=due or today,
-            level=level,
-            planned_on=today,
-        )
-        for email, user_id in recipients_for(target, escalated=False, people=people, supervisors={})
+        Reminder(**common, recipient=email, recipient_user_id=user_id)
+        for email, user_id in recipients.addresses
     ]
+    if recipients.unreached:
+        rows.append(
+            Reminder(
+                **common,
+                recipient="",
+                status=Reminder.Status.UNREACHED,
+                last_error=recipients.unreached,
+            )
+        )
+    to_send = Reminder.objects.filter(milestone=milestone).exclude(status=Reminder.Status.UNREACHED)
     with transaction.atomic():
-        before = Reminder.objects.filter(milestone=milestone).count()
+        before = to_send.count()
         Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-        added = Reminder.objects.filter(milestone=milestone).count() - before
+        added = to_send.count() - before
         reminders_dispatch()
-    return added
+    return SentNow(added, recipients.unreached)
 
 
 def reminders_retry_failed(*, reminders: Any) -> int:

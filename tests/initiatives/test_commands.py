@@ -51,6 +51,7 @@ def test_demo_superuser_is_created_once(settings: Any, tmp_path: Path) -> None:
     user = get_user_model().objects.get(username="demo")
     assert user.is_superuser
     assert user.check_password(password)
+    assert user.email == "demo@localhost"  # so that reminders reach it
     assert "exists" in run("create_demo_superuser")
     assert get_user_model().objects.count() == 1
 

@@ -7,12 +7,18 @@ line by line, not read from the fixtures.
 from __future__ import annotations
 
 import datetime
+import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+from rest_framework.test import APIClient
 
 from initiatives.models import (
     Agency,
@@ -22,7 +28,10 @@ from initiatives.models import (
     InitiativeSource,
     Milestone,
     Source,
+    Tag,
 )
+from initiatives.tokens import token_issue
+from tests.factories import UserFactory
 
 ARTICLE = (Path(settings.BASE_DIR) / "fixtures/sources/people-daily-2023-03-02.txt").read_text()
 
@@ -389,5 +398,71 @@ class TestSeed:
         for name in (JIN, XIN, TIAN):
             assert name in ARTICLE
 
-    def test_loading_writes_no_history(self) -> None:
-        assert not Initiative.history.exists()
+    def test_every_record_loaded_has_one_baseline_history_row(self) -> None:
+        for model in (Agency, Source, Tag, Initiative, InitiativeSource, Indicator):
+            baseline = model.history.all()
+            assert baseline.count() == model.objects.count() > 0, model
+            assert set(baseline.values_list("history_type", flat=True)) == {"+"}
+        assert IndicatorReading.history.count() == IndicatorReading.objects.count()
+
+
+def test_the_first_change_to_a_seeded_initiative_shows_old_and_new_values(
+    db: None, client: Client
+) -> None:
+    # given the seed, loaded as `make run` loads it, and a superuser
+    call_command("load_seed", verbosity=0)
+    initiative = Initiative.objects.get(slug="light-chasing-action")
+    seeded_summary = initiative.summary
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=root, name='test')[1]}")
+    # when its summary is changed through the API
+    url = f"/api/v1/initiatives/{initiative.pk}/"
+    response = api.patch(url, {"summary": "Gigabit networks in every county."})
+    assert response.status_code == 200, response.content
+    # then the API's history shows that change with the old and the new value
+    latest, baseline = api.get(f"{url}history/").json()
+    assert latest["change_type"] == "changed"
+    assert {
+        "field": "summary",
+        "old": seeded_summary,
+        "new": "Gigabit networks in every county.",
+    } in latest["changes"]
+    assert baseline["change_type"] == "created"
+    # and so does the admin's history page
+    client.force_login(root)
+    page = client.get(reverse("admin:initiatives_initiative_history", args=[initiative.pk]))
+    assert page.status_code == 200
+    # (the page shortens long values in the middle)
+    changes = re.search(r"<strong>Summary:</strong>(.*?)</li>", page.content.decode(), re.S)
+    assert changes is not None, "the history page shows no change to the summary"
+    old, new = changes.group(1).split("&rarr;")
+    assert escape(seeded_summary[:40]) in old
+    assert "Gigabit networks in every county." in new
+
+
+def test_loading_a_fixture_again_records_what_it_overwrote(db: None, tmp_path: Path) -> None:
+    # given the seed, and a later import of one of its agencies with a new contact address
+    call_command("loaddata", "seed", verbosity=0)
+    fixture = tmp_path / "update.json"
+    miit = Agency.objects.get(short_name="MIIT")
+    fields = {
+        "name": miit.name,
+        "name_zh": miit.name_zh,
+        "short_name": "MIIT",
+        "slug": "miit",
+        "kind": "ministry",
+        "contact_email": "office@miit.example",
+    }
+    fixture.write_text(
+        json.dumps([{"model": "initiatives.agency", "pk": miit.pk, "fields": fields}])
+    )
+    # when it is loaded
+    call_command("loaddata", str(fixture), verbosity=0)
+    # then the history has the change, with the address before and after
+    latest, baseline = miit.history.order_by("-history_id")[:2]
+    assert (baseline.history_type, latest.history_type) == ("+", "~")
+    change = latest.diff_against(baseline)
+    assert [(c.field, c.old, c.new) for c in change.changes] == [
+        ("contact_email", "", "office@miit.example")
+    ]

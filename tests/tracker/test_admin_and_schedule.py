@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from config import celery_app
-from tests.factories import MilestoneFactory, UserFactory
+from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, UserFactory
 from tracker.models import Reminder
+from tracker.services import reminders_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +78,46 @@ def test_send_reminder_now_from_the_milestone_admin(root: Client) -> None:
         )
     (row,) = Reminder.objects.all()
     assert (row.recipient, row.slot.startswith("manual-")) == ("owner@example.org", True)
+
+
+def milestone_nobody_is_reminded_of(title: str, due: datetime.date) -> Any:
+    return MilestoneFactory(
+        initiative=InitiativeFactory(
+            owner_agency=AgencyFactory(short_name="NDRC", contact_email="")
+        ),
+        title=title,
+        due_date=due,
+        baseline_due_date=due,
+    )
+
+
+def test_the_ledger_shows_staff_the_reminders_that_reach_nobody(root: Client) -> None:
+    # given a sweep that found nobody to remind of a milestone due today
+    today = datetime.date(2024, 6, 19)
+    milestone_nobody_is_reminded_of("Pilot zones named", today)
+    reminders_plan(today=today)
+    # when staff open the ledger, it says so and leads to them
+    ledger = reverse("admin:tracker_reminder_changelist")
+    page = root.get(ledger).content.decode()
+    assert "1 reminders of open milestones reach nobody" in page
+    assert '<a href="?status__exact=unreached">' in page
+    # then the filtered list names the milestone and why
+    listed = root.get(ledger, {"status__exact": "unreached"}).content.decode()
+    assert "Pilot zones named" in listed
+    assert "No recipient: it has no owner, NDRC has no active editor or manager" in listed
+
+
+def test_send_reminder_now_says_when_it_reaches_nobody(root: Client) -> None:
+    milestone = milestone_nobody_is_reminded_of("Pilot zones named", datetime.date(2030, 1, 1))
+    response = root.post(
+        reverse("admin:initiatives_milestone_changelist"),
+        {"action": "send_reminder_now", "_selected_action": [milestone.pk]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "0 reminders queued." in page
+    assert "Pilot zones named: it reaches nobody. No recipient: it has no owner" in page
+    assert Reminder.objects.get().status == "unreached"
 
 
 def test_beat_runs_the_sweep_daily_at_the_send_hour_and_dispatches_often() -> None:

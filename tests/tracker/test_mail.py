@@ -183,6 +183,28 @@ def test_a_plain_digest_is_written_out_without_the_email_package() -> None:
     assert digest.wire_bytes() == django_bytes(digest, date_line(digest.wire_bytes()))
 
 
+@pytest.mark.parametrize(
+    ("zone", "offset"), [("Asia/Shanghai", "+0800"), ("Asia/Kolkata", "+0530")]
+)
+def test_a_digest_is_dated_in_time_zone_as_its_body_is(
+    settings: Any, zone: str, offset: str
+) -> None:
+    # given the deployment's zone
+    settings.TIME_ZONE = zone
+    digest = DigestEmail(
+        subject="[Initiative Tracker] 1 due today (2026-11-27)",
+        body="Due today\n",
+        to=["li.wei@miit.gov.cn"],
+        headers={"Message-ID": "<reminders-3@example.org>"},
+    )
+    digest.attach_alternative("<p>Due today</p>\n", "text/html")
+    # when it is written out for SMTP, or by the email package (the file backend of `make run`)
+    assert digest._written_out() is not None
+    for raw in (digest.wire_bytes(), digest.message().as_bytes(linesep="\r\n")):
+        # then its Date header carries the zone's offset, not UTC's -0000
+        assert date_line(raw).endswith(f" {offset}"), date_line(raw)
+
+
 @hypothesis_settings(max_examples=300, deadline=None)
 @given(address=st.from_regex(_PLAIN_ADDRESS, fullmatch=True))
 def test_a_plain_address_is_what_django_makes_of_it(address: str) -> None:

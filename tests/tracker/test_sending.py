@@ -179,8 +179,8 @@ def test_message_id_is_stable_for_the_same_reminders(sink: Sink, people: dict[st
 
 def test_send_now_goes_through_the_ledger_once_a_day(sink: Sink, people: dict[str, Any]) -> None:
     row = milestone(people["ann"], D(2024, 8, 1), "Far away")
-    assert reminder_send_now(milestone=row, today=TODAY) == 1
-    assert reminder_send_now(milestone=row, today=TODAY) == 0
+    assert reminder_send_now(milestone=row, today=TODAY).queued == 1
+    assert reminder_send_now(milestone=row, today=TODAY).queued == 0
     send_all()
     assert len(sink.messages) == 1
     assert Reminder.objects.get().slot == "manual-20240619"
@@ -198,6 +198,37 @@ def test_send_reminders_command_runs_in_process(sink: Sink, people: dict[str, An
     assert "sent digest to ann@example.org" in out.getvalue()
     assert "1 planned, 1 digests sent" in out.getvalue()
     assert len(sink.messages) == 1
+
+
+def test_send_reminders_says_which_reminders_reach_nobody_and_why(sink: Sink) -> None:
+    # given a milestone due today that nobody can be reminded of
+    MilestoneFactory(
+        initiative=InitiativeFactory(
+            owner_agency=AgencyFactory(short_name="NDRC", contact_email="")
+        ),
+        title="Pilot zones named",
+        due_date=TODAY,
+        baseline_due_date=TODAY,
+    )
+    why = "No recipient: it has no owner, NDRC has no active editor or manager"
+    # when the sweep runs by hand, as a dry run and then for real
+    dry = StringIO()
+    call_command("send_reminders", "--dry-run", "--today", "2024-06-19", stdout=dry)
+    out = StringIO()
+    call_command("send_reminders", "--today", "2024-06-19", stdout=out)
+    # then both say which milestone and why, and nothing is sent
+    for report in (dry.getvalue(), out.getvalue()):
+        assert "reaches nobody, warning (due): Pilot zones named — due 2024-06-19." in report
+        assert why in report
+        assert "1 reach nobody." in report
+    assert "0 planned, 0 digests sent" in out.getvalue()
+    assert sink.messages == []
+
+
+def test_send_reminders_says_when_today_is_no_working_day(sink: Sink) -> None:
+    out = StringIO()
+    call_command("send_reminders", "--today", "2024-06-22", stdout=out)  # a Saturday
+    assert "2024-06-22 is not a working day" in out.getvalue()
 
 
 def test_titles_are_written_as_given_in_text_and_escaped_in_html(

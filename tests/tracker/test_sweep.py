@@ -84,6 +84,40 @@ def test_long_overdue_escalates_to_managers_and_the_supervising_agency(lead: Any
     }
 
 
+def test_a_reminder_that_reaches_nobody_is_kept_in_the_ledger_with_why() -> None:
+    # given a milestone whose owner has no address, in an agency with nobody to remind
+    nobody = AgencyFactory(short_name="NDRC", contact_email="")
+    MembershipFactory(agency=nobody, role=Membership.Role.EDITOR, user__email="")
+    milestone(nobody, TODAY, owner=UserFactory(email=""))
+    # when the sweep runs, twice
+    assert reminders_plan(today=TODAY) == 0
+    assert reminders_plan(today=TODAY) == 0
+    # then the ledger keeps one reminder for it, to nobody, saying why
+    (row,) = Reminder.objects.all()
+    assert (row.status, row.recipient, row.slot) == ("unreached", "", "due")
+    assert row.last_error == (
+        "No recipient: its owner has no email address, NDRC has no active editor or manager "
+        "with an email address, and NDRC has no contact address."
+    )
+
+
+def test_an_escalation_that_reaches_nobody_is_kept_beside_the_reminders_that_go() -> None:
+    # given a milestone three weeks late, with an owner, and neither a manager nor a supervisor
+    lead = AgencyFactory(short_name="MIIT", contact_email="office@miit.example")
+    milestone(lead, D(2024, 5, 29), owner=UserFactory(email="owner@example.org"))
+    # when the sweep runs
+    assert reminders_plan(today=TODAY) == 1
+    # then the owner's reminder goes, and the escalation is on record as reaching nobody
+    assert ledger() == {
+        ("owner@example.org", "overdue-2", "overdue", True),
+        ("", "overdue-2", "overdue", True),
+    }
+    assert Reminder.objects.get(status="unreached").last_error == (
+        "The escalation reaches nobody: MIIT has no active manager with an email address, and "
+        "no supervising agency has a contact address."
+    )
+
+
 def test_running_the_sweep_twice_plans_nothing_new(lead: Any) -> None:
     milestone(lead, TODAY, owner=UserFactory(email="owner@example.org"))
     assert reminders_plan(today=TODAY) == 1

@@ -9,12 +9,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 DEMO_USERNAME = "demo"
+# Reminders need an address to go to; on the default stack mail to it lands in VAR_DIR/mail.
+DEMO_EMAIL = "demo@localhost"
 
 
 class Command(BaseCommand):
     help = (
-        "Create the superuser 'demo' with a random password, written to VAR_DIR/demo-login.txt, "
-        "unless it exists. Development only: refused when DEBUG is off."
+        "Create the superuser 'demo' (email demo@localhost) with a random password, written to "
+        "VAR_DIR/demo-login.txt, unless it exists. Development only: refused when DEBUG is off."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             )
             return
         password = secrets.token_urlsafe(12)
-        User.objects.create_superuser(DEMO_USERNAME, email="", password=password)
+        User.objects.create_superuser(DEMO_USERNAME, email=DEMO_EMAIL, password=password)
         login_file.parent.mkdir(parents=True, exist_ok=True)
         login_file.write_text(f"username: {DEMO_USERNAME}\npassword: {password}\n")
         login_file.chmod(0o600)
