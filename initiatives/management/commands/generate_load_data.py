@@ -327,6 +327,9 @@ class Command(BaseCommand):
             baseline_due_date=baseline,
             due_date_reason=reason,
             status=status,
-            completed_on=min(completed, today) if completed else None,
+            # Done between the announcement and today, as a completion date must be.
+            completed_on=min(max(completed, initiative.announced_on or completed), today)
+            if completed
+            else None,
             owner=rng.choice(owners) if rng.random() < 0.6 else None,
         )
