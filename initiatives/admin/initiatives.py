@@ -20,7 +20,7 @@ from initiatives.admin.base import (
     ScopedInline,
     badge,
 )
-from initiatives.admin.milestones import MilestoneForm
+from initiatives.admin.milestones import MilestoneForm, ReasonFieldForReaders
 from initiatives.models import (
     Indicator,
     IndicatorReading,
@@ -33,7 +33,7 @@ from initiatives.models import (
 )
 
 
-class MilestoneInline(ScopedInline, admin.TabularInline):
+class MilestoneInline(ReasonFieldForReaders, ScopedInline, admin.TabularInline):
     model = Milestone
     form = MilestoneForm
     fields = ["title", "due_date", "move_reason", "owner", "status", "completed_on"]

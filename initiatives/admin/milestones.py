@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
 from initiatives import services
 from initiatives.access import agencies_editable_by
@@ -41,6 +42,17 @@ class MilestoneForm(forms.ModelForm):
             "completed_on",
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The stored reason is shown with the field that takes the next one, not as a second
+        # "reason" field beside it.
+        stored = self.instance.due_date_reason
+        if stored:
+            field = self.fields["move_reason"]
+            field.help_text = format_html(
+                "{} It moved from the baseline because: {}", field.help_text, stored
+            )
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
@@ -57,6 +69,17 @@ class MilestoneForm(forms.ModelForm):
             if cleaned["due_date"] != previous and cleaned.get("move_reason"):
                 milestone._change_reason = cleaned["move_reason"]  # kept with the history row
         return cleaned
+
+
+class ReasonFieldForReaders:
+    """Who may change a milestone gets the field for the next move's reason (it says the stored
+    one); who may only read it sees the stored reason in its place."""
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_fields(request, obj)  # type: ignore[misc]
+        if self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+            return fields
+        return ["due_date_reason" if name == "move_reason" else name for name in fields]
 
 
 class DueStatusFilter(admin.SimpleListFilter):
@@ -78,7 +101,7 @@ class MoveDueDateForm(forms.Form):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(ScopedHistoryAdmin):
+class MilestoneAdmin(ReasonFieldForReaders, ScopedHistoryAdmin):
     agency_field = "initiative__owner_agency"
     form = MilestoneForm
     list_display = [
@@ -109,9 +132,8 @@ class MilestoneAdmin(ScopedHistoryAdmin):
         "title",
         "description",
         "due_date",
-        "move_reason",
         "baseline_due_date",
-        "due_date_reason",
+        "move_reason",
         "owner",
         "status",
         "completed_on",

@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from initiatives.models import AccessToken, Initiative, Milestone, ProgressUpdate
+from initiatives.models import AccessToken, Initiative, Membership, Milestone, ProgressUpdate
 from initiatives.tokens import digest_of
-from tests.factories import InitiativeFactory, MilestoneFactory, UserFactory
+from tests.factories import InitiativeFactory, MembershipFactory, MilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +71,38 @@ def test_moving_a_due_date_in_the_admin_needs_a_reason(admin_user_client: Client
     assert milestone.baseline_due_date == datetime.date(2030, 6, 30)
     assert (milestone.due_date_reason, milestone.version) == ("Tender re-run", 2)
     assert milestone.history.first().history_user.username == "root"
+
+
+def test_a_moved_milestone_shows_one_reason_field_with_the_stored_reason(
+    admin_user_client: Client,
+) -> None:
+    # given a milestone moved once, for a reason with markup in it
+    milestone = MilestoneFactory(due_date=datetime.date(2030, 6, 30))
+    milestone.due_date = datetime.date(2030, 9, 30)
+    milestone.record_due_date_move(previous=datetime.date(2030, 6, 30), reason="Tender <re-run>")
+    milestone.save()
+    # when its page opens
+    page = admin_user_client.get(reverse("admin:initiatives_milestone_change", args=[milestone.pk]))
+    # then one field is about the reason: the one that takes the next move's, and it says why
+    # the date moved last time
+    html = page.content.decode()
+    assert "field-move_reason" in html
+    assert "field-due_date_reason" not in html
+    assert html.count("Tender &lt;re-run&gt;") == 1
+    assert "Tender <re-run>" not in html
+    # and a member who only reads it sees the stored reason in that field's place
+    viewer = UserFactory(username="viewer", is_staff=True)
+    agency = milestone.initiative.owner_agency
+    MembershipFactory(user=viewer, agency=agency, role=Membership.Role.VIEWER)
+    viewer_client = Client()
+    viewer_client.force_login(viewer)
+    for url in (
+        reverse("admin:initiatives_milestone_change", args=[milestone.pk]),
+        reverse("admin:initiatives_initiative_change", args=[milestone.initiative_id]),
+    ):
+        html = viewer_client.get(url).content.decode()
+        assert "field-move_reason" not in html, url
+        assert html.count("Tender &lt;re-run&gt;") == 1, url
 
 
 def test_a_new_milestone_in_the_admin_gets_its_baseline(admin_user_client: Client) -> None:
