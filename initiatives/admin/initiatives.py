@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import localize
 
 from initiatives import services
 from initiatives.admin.base import (
@@ -97,8 +99,8 @@ class ProgressUpdateInline(ScopedInline, admin.TabularInline):
 
     model = ProgressUpdate
     form = ProgressUpdateInlineForm
-    fields = ["posted_at", "author", "body", "status", "confidence", "progress"]
-    readonly_fields = ["posted_at", "author"]
+    fields = ["posted", "author", "body", "status", "confidence", "progress"]
+    readonly_fields = ["posted", "author"]
     extra = 1
     can_delete = False
     verbose_name = "progress update"
@@ -109,6 +111,13 @@ class ProgressUpdateInline(ScopedInline, admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("author")
+
+    @admin.display(description="posted at")
+    def posted(self, update: ProgressUpdate) -> str:
+        # The empty row is not posted yet: its default time would read as if it were.
+        if update.pk is None:
+            return self.get_empty_value_display()
+        return localize(timezone.localtime(update.posted_at))
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -124,6 +133,9 @@ class DueFilter(admin.SimpleListFilter):
         if self.value() == "30d":
             return queryset.filter(pk__in=Milestone.objects.due_within(30).values("initiative_id"))
         return queryset
+
+
+STAMPS = ("version", "created_at", "updated_at")
 
 
 @admin.register(Initiative)
@@ -173,6 +185,17 @@ class InitiativeAdmin(ScopedHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset: InitiativeQuerySet = super().get_queryset(request)  # type: ignore[assignment]
         return queryset.with_milestone_counts()
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        # A new initiative has no version or time stamps yet (the database sets them), and the
+        # admin would show their unsaved defaults' code names.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in STAMPS]})
+            for name, options in fieldsets
+        ]
 
     @admin.display(description="confidence", ordering="confidence")
     def confidence_badge(self, initiative: Initiative) -> str:

@@ -115,6 +115,22 @@ def test_a_new_milestone_in_the_admin_gets_its_baseline(admin_user_client: Clien
     assert milestone.baseline_due_date == datetime.date(2031, 1, 31)
 
 
+def test_the_initiative_pages_show_no_value_a_row_has_not_got_yet(
+    admin_user_client: Client,
+) -> None:
+    # when a new initiative's page opens, it shows no version or time stamps (not yet set)
+    html = admin_user_client.get(reverse("admin:initiatives_initiative_add")).content.decode()
+    assert "field-created_at" not in html
+    assert "DatabaseDefault" not in html
+    # and on a stored one, they are there, and the row for a new update has no posting time
+    initiative = InitiativeFactory()
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    html = admin_user_client.get(url).content.decode()
+    assert "field-created_at" in html
+    posted = re.findall(r'<td class="field-posted">\s*<p>(.*?)</p>', html)
+    assert set(posted) == {"-"}  # the empty row, and the template of more
+
+
 def test_posting_an_update_in_the_admin_changes_the_initiative(admin_user_client: Client) -> None:
     initiative = InitiativeFactory()
     response = admin_user_client.post(
