@@ -22,6 +22,9 @@ from initiatives.models import Agency, Indicator, Initiative
 
 User = get_user_model()
 
+# The project's admin stylesheet (a ModelAdmin's Media), so that its pages fit a laptop's width.
+LAYOUT_CSS = "initiatives/admin.css"
+
 CONFIDENCE_COLOURS = {
     "green": "#2e7d32",
     "amber_green": "#7cb342",

@@ -17,6 +17,7 @@ from initiatives import services
 from initiatives.admin.base import (
     CONFIDENCE_COLOURS,
     DUE_STATUS_COLOURS,
+    LAYOUT_CSS,
     AgencyScoped,
     ScopedHistoryAdmin,
     ScopedInline,
@@ -42,6 +43,7 @@ class MilestoneInline(ReasonFieldForReaders, ScopedInline, admin.TabularInline):
     extra = 0
     autocomplete_fields = ["owner"]
     show_change_link = True
+    classes = ["fixed-columns", "milestone-rows"]  # column widths in LAYOUT_CSS
 
 
 class InitiativeAgencyInline(ScopedInline, admin.TabularInline):
@@ -61,6 +63,7 @@ class IndicatorInline(ScopedInline, admin.TabularInline):
     fields = ["name", "unit", "direction", "kind", "target_value", "target_date"]
     extra = 0
     show_change_link = True
+    classes = ["fixed-columns", "indicator-rows"]  # column widths in LAYOUT_CSS
 
 
 class ProgressUpdateInlineForm(forms.ModelForm):
@@ -75,6 +78,7 @@ class ProgressUpdateInlineForm(forms.ModelForm):
     class Meta:
         model = ProgressUpdate
         fields = ["body", "status", "confidence", "progress"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 4})}  # a row of the timeline
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -103,6 +107,7 @@ class ProgressUpdateInline(ScopedInline, admin.TabularInline):
     readonly_fields = ["posted", "author"]
     extra = 1
     can_delete = False
+    classes = ["fixed-columns", "progress-updates"]  # column widths in LAYOUT_CSS
     verbose_name = "progress update"
     verbose_name_plural = "progress updates (newest first; post a new one in the empty row)"
 
@@ -181,6 +186,9 @@ class InitiativeAdmin(ScopedHistoryAdmin):
         ("Dates", {"fields": ["announced_on", "start_date", "target_date"]}),
         ("Notes", {"fields": ["notes", "version", "created_at", "updated_at"]}),
     ]
+
+    class Media:
+        css = {"all": [LAYOUT_CSS]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset: InitiativeQuerySet = super().get_queryset(request)  # type: ignore[assignment]

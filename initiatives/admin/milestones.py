@@ -15,7 +15,13 @@ from django.utils.html import format_html
 
 from initiatives import services
 from initiatives.access import agencies_editable_by
-from initiatives.admin.base import DUE_STATUS_COLOURS, ScopedHistoryAdmin, badge, error_text
+from initiatives.admin.base import (
+    DUE_STATUS_COLOURS,
+    LAYOUT_CSS,
+    ScopedHistoryAdmin,
+    badge,
+    error_text,
+)
 from initiatives.models import Milestone
 from tracker.services import reminder_send_now
 
@@ -139,6 +145,9 @@ class MilestoneAdmin(ReasonFieldForReaders, ScopedHistoryAdmin):
         "completed_on",
         "version",
     ]
+
+    class Media:
+        css = {"all": [LAYOUT_CSS]}
 
     @admin.display(description="lead agency", ordering="initiative__owner_agency__short_name")
     def lead_agency(self, milestone: Milestone) -> str:

@@ -10,7 +10,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from initiatives.access import agencies_editable_by, agencies_of
-from initiatives.admin.base import ReadableByMembers, SuperusersOnly, User, is_autocomplete
+from initiatives.admin.base import (
+    LAYOUT_CSS,
+    ReadableByMembers,
+    SuperusersOnly,
+    User,
+    is_autocomplete,
+)
 from initiatives.models import Agency, Membership, Source, Tag
 
 
@@ -23,6 +29,9 @@ class AgencyAdmin(ReadableByMembers, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["short_name"]}
     autocomplete_fields = ["parent"]
     ordering = ["short_name"]
+
+    class Media:
+        css = {"all": [LAYOUT_CSS]}
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
         results, duplicates = super().get_search_results(request, queryset, search_term)
