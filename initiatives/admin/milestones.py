@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.formats import localize
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from initiatives import services
 from initiatives.access import agencies_editable_by
@@ -110,15 +112,15 @@ class MoveDueDateForm(forms.Form):
 class MilestoneAdmin(ReasonFieldForReaders, ScopedHistoryAdmin):
     agency_field = "initiative__owner_agency"
     form = MilestoneForm
+    # The deadline first, right after what it is for; where it belongs last.
     list_display = [
         "title",
-        "initiative",
-        "lead_agency",
-        "due_date",
+        "due",
         "due_status_badge",
-        "days_slipped",
         "status",
         "owner",
+        "initiative_title",
+        "lead_agency",
     ]
     list_filter = [
         DueStatusFilter,
@@ -148,6 +150,27 @@ class MilestoneAdmin(ReasonFieldForReaders, ScopedHistoryAdmin):
 
     class Media:
         css = {"all": [LAYOUT_CSS]}
+
+    @admin.display(description="due date", ordering="due_date")
+    def due(self, milestone: Milestone) -> str:
+        """The due date, and under it how far it has moved from the baseline."""
+        if milestone.due_date is None:
+            return self.get_empty_value_display()
+        date = format_html('<span class="nowrap">{}</span>', localize(milestone.due_date))
+        slipped = milestone.days_slipped
+        if not slipped:
+            return date
+        if slipped > 0:
+            moved = ngettext("moved %d day later", "moved %d days later", slipped) % slipped
+        else:
+            moved = ngettext("moved %d day earlier", "moved %d days earlier", -slipped) % -slipped
+        return format_html("{}<br><small>{}</small>", date, moved)
+
+    # Not the "initiative" field itself: the admin keeps a foreign key's column on one line,
+    # and an initiative's title is long.
+    @admin.display(description="initiative", ordering="initiative__title")
+    def initiative_title(self, milestone: Milestone) -> str:
+        return milestone.initiative.title
 
     @admin.display(description="lead agency", ordering="initiative__owner_agency__short_name")
     def lead_agency(self, milestone: Milestone) -> str:

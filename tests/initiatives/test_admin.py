@@ -105,6 +105,23 @@ def test_a_moved_milestone_shows_one_reason_field_with_the_stored_reason(
         assert html.count("Tender &lt;re-run&gt;") == 1, url
 
 
+def test_the_milestone_list_shows_how_far_a_due_date_moved(admin_user_client: Client) -> None:
+    # given one milestone on its baseline and one moved a month later
+    MilestoneFactory(title="On time", due_date=datetime.date(2030, 6, 30))
+    moved = MilestoneFactory(title="Late", due_date=datetime.date(2030, 6, 30))
+    moved.due_date = datetime.date(2030, 7, 30)
+    moved.record_due_date_move(previous=datetime.date(2030, 6, 30), reason="Tender re-run")
+    moved.save()
+    # when
+    html = admin_user_client.get(reverse("admin:initiatives_milestone_changelist")).content
+    # then the due date column says it under the date, and only for the moved one
+    cells = re.findall(r'<td class="field-due">(.*?)</td>', html.decode())
+    assert cells == [
+        '<span class="nowrap">June 30, 2030</span>',
+        '<span class="nowrap">July 30, 2030</span><br><small>moved 30 days later</small>',
+    ]
+
+
 def test_a_new_milestone_in_the_admin_gets_its_baseline(admin_user_client: Client) -> None:
     initiative = InitiativeFactory()
     data = milestone_form(Milestone(initiative=initiative, title="Pilot", status="planned"))
