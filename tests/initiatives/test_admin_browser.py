@@ -221,6 +221,7 @@ def test_the_pages_staff_use_fit_a_laptop_screen(browser: Any, live_server: Any)
     # given a superuser (who sees every section) and an initiative that has everything on it
     UserFactory(username="root", is_staff=True, is_superuser=True)
     initiative, milestone = busy_initiative()
+    reminder = Reminder.objects.filter(status=Reminder.Status.FAILED).get()
     agency = initiative.owner_agency
     pages = {
         "index": "/admin/",
@@ -230,6 +231,8 @@ def test_the_pages_staff_use_fit_a_laptop_screen(browser: Any, live_server: Any)
         "milestones": "/admin/initiatives/milestone/",
         "milestone": f"/admin/initiatives/milestone/{milestone.pk}/change/",
         "milestone-add": "/admin/initiatives/milestone/add/",
+        "reminders": "/admin/tracker/reminder/",
+        "reminder": f"/admin/tracker/reminder/{reminder.pk}/change/",
         "agencies": "/admin/initiatives/agency/",
         "agency": f"/admin/initiatives/agency/{agency.pk}/change/",
         "agency-add": "/admin/initiatives/agency/add/",
