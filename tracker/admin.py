@@ -9,25 +9,30 @@ from django.contrib import admin, messages
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
+from initiatives.admin.base import LAYOUT_CSS
 from initiatives.models import Milestone
 from tracker import services
 from tracker.models import Reminder, ReminderSweep
 
 
+def short_label(label: str) -> str:
+    """A choice's label without its explanation: "Notice (before the deadline)" is "Notice"."""
+    return label.split(" (")[0]
+
+
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
+    # What went to whom about which deadline, and how it went: the columns a laptop's width
+    # holds beside the filters. The slot and the day it was planned are on each row's page.
     list_display = [
-        "milestone",
+        "milestone_title",
         "recipient",
-        "level",
-        "slot",
+        "level_label",
         "due_date",
-        "status",
-        "attempts",
+        "status_label",
         "sent_at",
-        "planned_on",
-        "last_error",
     ]
     list_filter = ["status", "level", "escalated", "planned_on"]
     list_select_related = ["milestone"]
@@ -35,6 +40,9 @@ class ReminderAdmin(admin.ModelAdmin):
     date_hierarchy = "planned_on"
     show_full_result_count = False
     actions = ["retry_failed"]
+
+    class Media:
+        css = {"all": [LAYOUT_CSS]}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [field.name for field in Reminder._meta.fields]
@@ -76,6 +84,29 @@ class ReminderAdmin(admin.ModelAdmin):
                 ),
             )
         return super().changelist_view(request, extra_context)
+
+    # Not the "milestone" field itself: the admin keeps a foreign key's column on one line.
+    @admin.display(description="milestone", ordering="milestone__title")
+    def milestone_title(self, reminder: Reminder) -> str:
+        return reminder.milestone.title
+
+    @admin.display(description="level", ordering="level")
+    def level_label(self, reminder: Reminder) -> str:
+        return short_label(reminder.get_level_display())
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, reminder: Reminder) -> str:
+        status = short_label(reminder.get_status_display())
+        # The attempts say something once a send has failed: a retry is coming, or gave up.
+        attempts = reminder.attempts
+        if attempts > (1 if reminder.status == Reminder.Status.SENT else 0):
+            status = ngettext(
+                "%(status)s (%(n)d attempt)", "%(status)s (%(n)d attempts)", attempts
+            ) % {"status": status, "n": attempts}
+        # A reminder that reaches nobody says why: there is no mail to look at instead.
+        if reminder.status == Reminder.Status.UNREACHED and reminder.last_error:
+            status = f"{status}: {reminder.last_error}"
+        return status
 
     @admin.action(description="Retry the selected failed reminders")
     def retry_failed(self, request: HttpRequest, queryset: Any) -> None:

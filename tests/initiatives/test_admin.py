@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from initiatives.models import AccessToken, Initiative, Milestone, ProgressUpdate
+from initiatives.models import AccessToken, Initiative, Membership, Milestone, ProgressUpdate
 from initiatives.tokens import digest_of
-from tests.factories import InitiativeFactory, MilestoneFactory, UserFactory
+from tests.factories import InitiativeFactory, MembershipFactory, MilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +73,55 @@ def test_moving_a_due_date_in_the_admin_needs_a_reason(admin_user_client: Client
     assert milestone.history.first().history_user.username == "root"
 
 
+def test_a_moved_milestone_shows_one_reason_field_with_the_stored_reason(
+    admin_user_client: Client,
+) -> None:
+    # given a milestone moved once, for a reason with markup in it
+    milestone = MilestoneFactory(due_date=datetime.date(2030, 6, 30))
+    milestone.due_date = datetime.date(2030, 9, 30)
+    milestone.record_due_date_move(previous=datetime.date(2030, 6, 30), reason="Tender <re-run>")
+    milestone.save()
+    # when its page opens
+    page = admin_user_client.get(reverse("admin:initiatives_milestone_change", args=[milestone.pk]))
+    # then one field is about the reason: the one that takes the next move's, and it says why
+    # the date moved last time
+    html = page.content.decode()
+    assert "field-move_reason" in html
+    assert "field-due_date_reason" not in html
+    assert html.count("Tender &lt;re-run&gt;") == 1
+    assert "Tender <re-run>" not in html
+    # and a member who only reads it sees the stored reason in that field's place
+    viewer = UserFactory(username="viewer", is_staff=True)
+    agency = milestone.initiative.owner_agency
+    MembershipFactory(user=viewer, agency=agency, role=Membership.Role.VIEWER)
+    viewer_client = Client()
+    viewer_client.force_login(viewer)
+    for url in (
+        reverse("admin:initiatives_milestone_change", args=[milestone.pk]),
+        reverse("admin:initiatives_initiative_change", args=[milestone.initiative_id]),
+    ):
+        html = viewer_client.get(url).content.decode()
+        assert "field-move_reason" not in html, url
+        assert html.count("Tender &lt;re-run&gt;") == 1, url
+
+
+def test_the_milestone_list_shows_how_far_a_due_date_moved(admin_user_client: Client) -> None:
+    # given one milestone on its baseline and one moved a month later
+    MilestoneFactory(title="On time", due_date=datetime.date(2030, 6, 30))
+    moved = MilestoneFactory(title="Late", due_date=datetime.date(2030, 6, 30))
+    moved.due_date = datetime.date(2030, 7, 30)
+    moved.record_due_date_move(previous=datetime.date(2030, 6, 30), reason="Tender re-run")
+    moved.save()
+    # when
+    html = admin_user_client.get(reverse("admin:initiatives_milestone_changelist")).content
+    # then the due date column says it under the date, and only for the moved one
+    cells = re.findall(r'<td class="field-due">(.*?)</td>', html.decode())
+    assert cells == [
+        '<span class="nowrap">June 30, 2030</span>',
+        '<span class="nowrap">July 30, 2030</span><br><small>moved 30 days later</small>',
+    ]
+
+
 def test_a_new_milestone_in_the_admin_gets_its_baseline(admin_user_client: Client) -> None:
     initiative = InitiativeFactory()
     data = milestone_form(Milestone(initiative=initiative, title="Pilot", status="planned"))
@@ -81,6 +130,22 @@ def test_a_new_milestone_in_the_admin_gets_its_baseline(admin_user_client: Clien
     assert response.status_code == 302
     milestone = Milestone.objects.get()
     assert milestone.baseline_due_date == datetime.date(2031, 1, 31)
+
+
+def test_the_initiative_pages_show_no_value_a_row_has_not_got_yet(
+    admin_user_client: Client,
+) -> None:
+    # when a new initiative's page opens, it shows no version or time stamps (not yet set)
+    html = admin_user_client.get(reverse("admin:initiatives_initiative_add")).content.decode()
+    assert "field-created_at" not in html
+    assert "DatabaseDefault" not in html
+    # and on a stored one, they are there, and the row for a new update has no posting time
+    initiative = InitiativeFactory()
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    html = admin_user_client.get(url).content.decode()
+    assert "field-created_at" in html
+    posted = re.findall(r'<td class="field-posted">\s*<p>(.*?)</p>', html)
+    assert set(posted) == {"-"}  # the empty row, and the template of more
 
 
 def test_posting_an_update_in_the_admin_changes_the_initiative(admin_user_client: Client) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from config import celery_app
 from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, UserFactory
@@ -46,6 +48,20 @@ def test_ledger_is_listed_searchable_and_read_only(root: Client) -> None:
     change = root.get(reverse("admin:tracker_reminder_change", args=[row.pk]))
     assert "SMTPServerDisconnected" in change.content.decode()
     assert root.post(reverse("admin:tracker_reminder_change", args=[row.pk]), {}).status_code == 403
+
+
+def test_ledger_list_says_how_each_send_went(root: Client) -> None:
+    # given rows sent at once, retrying, given up on
+    reminder(recipient="sent@example.org", status="sent", attempts=1, sent_at=timezone.now())
+    reminder(recipient="retry@example.org", status="pending", attempts=1)
+    reminder(recipient="gave-up@example.org", status="failed", attempts=8, level="overdue")
+    # when
+    html = root.get(reverse("admin:tracker_reminder_changelist")).content.decode()
+    # then the status column counts the attempts where a send has failed, and the level reads short
+    statuses = re.findall(r'<td class="field-status_label">(.*?)</td>', html)
+    assert sorted(statuses) == ["Failed (8 attempts)", "Pending (1 attempt)", "Sent"]
+    levels = re.findall(r'<td class="field-level_label">(.*?)</td>', html)
+    assert sorted(levels) == ["Overdue", "Warning", "Warning"]
 
 
 def test_retry_failed_puts_rows_back_in_the_outbox(root: Client) -> None:
