@@ -16,9 +16,9 @@ from initiatives.access import (
     agencies_editable_by,
     agencies_of,
     can_edit_agency_work,
+    choosable,
     lead_agency_id,
 )
-from initiatives.models import Agency, Indicator, Initiative
 
 User = get_user_model()
 
@@ -102,20 +102,10 @@ class AgencyScoped:
         return self.has_change_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if not request.user.is_superuser:
-            editable = agencies_editable_by(request.user)
-            limits = {
-                "initiative": Initiative.objects.led_by(editable),
-                "indicator": Indicator.objects.filter(initiative__owner_agency_id__in=editable),
-                "owner_agency": Agency.objects.filter(pk__in=editable),
-                "parent": Initiative.objects.led_by(agencies_of(request.user)),
-                "superseded_by": Initiative.objects.led_by(agencies_of(request.user)),
-                "owner": User.objects.filter(
-                    is_active=True, memberships__agency_id__in=editable
-                ).distinct(),
-            }
-            if db_field.name in limits:
-                kwargs["queryset"] = limits[db_field.name]
+        # The choices the API accepts too (initiatives.access.choosable).
+        allowed = choosable(request.user, db_field.name)
+        if allowed is not None:
+            kwargs["queryset"] = allowed
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
