@@ -6,8 +6,6 @@ screen, with screenshots of each in var/screenshots/ to look at."""
 from __future__ import annotations
 
 import datetime
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,6 @@ from initiatives import services
 from initiatives.dates import local_today
 from initiatives.models import Agency, Indicator, Initiative, Membership, Milestone
 from initiatives.tokens import token_issue
-from tests.conftest import service_missing
 from tests.factories import (
     AgencyFactory,
     IndicatorFactory,
@@ -35,37 +32,7 @@ from tests.factories import (
 from tracker.models import Reminder
 
 pytestmark = pytest.mark.django_db(transaction=True)
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        service_missing("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # synchronous and safe, so Django's guard against ORM calls in async code stands down.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                headless=True,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                ],
-            )
-            yield browser
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_editor_keeps_an_initiative_current(browser: Any, live_server: Any, tmp_path: Path) -> None:
