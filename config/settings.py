@@ -258,8 +258,8 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # ?format= means nothing except on the lists that offer CSV (CsvFormatNegotiation).
-    "URL_FORMAT_OVERRIDE": None,
+    # ?format= picks among the formats a path serves; any other is a 406 that lists them.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "initiatives.api.negotiation.FormatNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Initiative Tracker API",

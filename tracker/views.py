@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django.conf import settings
@@ -12,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import authentication, exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +18,7 @@ from rest_framework.views import APIView
 from initiatives.api.authentication import ApiTokenAuthentication, authenticate_token
 from initiatives.api.filtersets import MilestoneFilterSet
 from initiatives.api.permissions import ReadOpen
+from initiatives.api.renderers import FileRenderer, JsonErrorsMixin
 from initiatives.models import AccessToken, Milestone
 from initiatives.tokens import token_issue, token_revoke
 from tracker.calendar import milestone_calendar
@@ -46,19 +45,15 @@ class FeedTokenScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "query", "name": FEED_TOKEN_PARAMETER}
 
 
-class ICalendarRenderer(BaseRenderer):
+class ICalendarRenderer(FileRenderer):
+    """``text/calendar`` (``?format=ics``): the view writes the feed itself."""
+
     media_type = "text/calendar"
     format = "ics"
     charset = "utf-8"
 
-    def render(
-        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
-    ) -> Any:
-        # The feed itself is bytes; an error body (a bad filter, a bad token) goes out as JSON.
-        return data if isinstance(data, bytes) else json.dumps(data, default=str).encode()
 
-
-class CalendarFeedView(APIView):
+class CalendarFeedView(JsonErrorsMixin, APIView):
     """Milestone deadlines as all-day iCalendar events; accepts the milestone filters.
 
     Calendar apps cannot sign in: subscribe to the URL with a feed token
@@ -72,7 +67,8 @@ class CalendarFeedView(APIView):
         authentication.SessionAuthentication,
     ]
     permission_classes = [ReadOpen]
-    renderer_classes = [ICalendarRenderer, JSONRenderer]
+    # An error (a bad filter, a bad token) is JSON all the same (JsonErrorsMixin).
+    renderer_classes = [ICalendarRenderer]
 
     @extend_schema(
         parameters=[

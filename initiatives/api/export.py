@@ -1,5 +1,5 @@
-"""CSV export of list endpoints (``?format=csv``): the same filtered rows, all of them,
-streamed in chunks so a large export never sits in memory."""
+"""CSV export of the lists (``GET <list>/export/``): the rows the list's filters select, all of
+them, streamed in chunks so a large export never sits in memory."""
 
 from __future__ import annotations
 
@@ -9,25 +9,18 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer
+
+from initiatives.api.renderers import FileRenderer
 
 Column = tuple[str, Callable[[Any], Any]]
 
 
-class CSVRenderer(BaseRenderer):
-    """Lets content negotiation accept ``format=csv``; the view streams the body itself."""
+class CSVRenderer(FileRenderer):
+    """``text/csv`` (``?format=csv``) on the export paths, which stream the file themselves."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
-
-    def render(
-        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
-    ) -> Any:
-        # Only error bodies reach here (a 400 for a bad filter): give them as one CSV cell.
-        return f"error\n{data}\n".encode()
 
 
 class _Echo:
@@ -50,17 +43,3 @@ def csv_response(name: str, columns: list[Column], rows: Iterable[Any]) -> Strea
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     return response
-
-
-class CsvFormatNegotiation(DefaultContentNegotiation):
-    """``?format=csv`` (or ``json``) picks the format on the lists that offer CSV; any other
-    value is a 400 naming the parameter, not the 404 of DRF's format override."""
-
-    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
-        wanted = request.query_params.get("format")
-        if wanted is None:
-            return super().select_renderer(request, renderers, format_suffix)
-        for renderer in renderers:
-            if renderer.format == wanted and wanted in ("json", "csv"):
-                return renderer, renderer.media_type
-        raise ValidationError({"format": ["Give json or csv."]})

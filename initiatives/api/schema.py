@@ -17,6 +17,7 @@ ERROR_DESCRIPTIONS = {
     "409": "Other records still refer to this one.",
     "429": "Too many requests; retry after the number of seconds in Retry-After.",
 }
+JSON = "application/json"
 NOT_MODIFIED = "Not modified: the If-None-Match ETag is still current; no body."
 # A 400 lists messages per parameter or field ("non_field_errors" for the row as a whole); a
 # nested field's messages nest the same way (by index for list items); a body that cannot be
@@ -79,9 +80,15 @@ class TrackerAutoSchema(AutoSchema):
             if code in responses:
                 continue
             body = VALIDATION_ERROR_SCHEMA if code == "400" else ErrorSerializer
-            response = self._get_response_for_code(body, code, direction=direction)
+            # Errors are JSON whatever the path's own format (see renderers.JsonErrorsMixin).
+            response = self._get_response_for_code(body, code, [JSON], direction)
             response["description"] = ERROR_DESCRIPTIONS[code]
             responses[code] = response
+        stale = responses.get("412")
+        if stale is not None and "content" not in stale:  # declared by a view with no body
+            stale["content"] = self._get_response_for_code(
+                ErrorSerializer, "412", [JSON], direction
+            )["content"]
         return responses
 
     def _get_response_headers_for_code(self, status_code: str, direction: Any = "response") -> Any:

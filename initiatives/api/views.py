@@ -11,7 +11,10 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils.http import parse_etags
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -22,7 +25,6 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound
-from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -31,7 +33,7 @@ from rest_framework.views import APIView
 from initiatives import selectors, services
 from initiatives.api import serializers as s
 from initiatives.api.conditional import ContentETagMixin
-from initiatives.api.export import Column, CsvFormatNegotiation, CSVRenderer, csv_response
+from initiatives.api.export import Column, CSVRenderer, csv_response
 from initiatives.api.filtersets import (
     AgencyFilterSet,
     IndicatorFilterSet,
@@ -48,7 +50,7 @@ from initiatives.api.permissions import (
     SuperuserEdits,
     SuperuserEditsOrReadOnly,
 )
-from initiatives.api.renderers import ORJSONRenderer
+from initiatives.api.renderers import JsonErrorsMixin
 from initiatives.compiled import CompiledCache, CompiledValuesList, NotCompilable
 from initiatives.dates import local_today
 from initiatives.models import (
@@ -84,18 +86,44 @@ def etag_of(obj: Any) -> str:
     return f'"v{obj.version}"'
 
 
-class CsvExportMixin:
-    """``?format=csv`` on a list: every filtered row, streamed, in ``csv_columns``."""
+class CsvExportMixin(JsonErrorsMixin):
+    """``GET <list>/export/``: every row the list's filters select (not one page), streamed as
+    CSV in ``csv_columns``. The list itself answers JSON only."""
 
     csv_name: str
     csv_columns: list[Column]
     CSV_CHUNK = 2000
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        if getattr(request.accepted_renderer, "format", None) != "csv":
-            return super().list(request, *args, **kwargs)  # type: ignore[misc]
+    @extend_schema(
+        summary="Download every filtered row as CSV",
+        description=(
+            "Takes the same filters as the list and answers every row they select, not one "
+            "page, as a CSV file (UTF-8 with a byte-order mark, so that spreadsheet programs "
+            "read Chinese names correctly)."
+        ),
+        filters=True,
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The CSV file, with a header row.",
+            )
+        },
+    )
+    @action(detail=False, methods=["get"], renderer_classes=[CSVRenderer], pagination_class=None)
+    def export(self, request: Request) -> StreamingHttpResponse:
         rows = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
         return csv_response(self.csv_name, self.csv_columns, rows.iterator(self.CSV_CHUNK))
+
+    def format_served_elsewhere(self, wanted: str) -> str | None:
+        """Read by FormatNegotiation: a list asked for CSV points at its export."""
+        view = cast(Any, self)
+        if wanted != CSVRenderer.format or view.action != "list":
+            return None
+        path = reverse(f"api:{view.basename}-export")
+        query = view.request.GET.copy()
+        query.pop("format", None)
+        url = f"{path}?{query.urlencode()}" if query else path
+        return _("Every filtered row as CSV: GET %(url)s") % {"url": url}
 
 
 # How to read pages asked for again, their queries compiled, by view, query string and day
@@ -172,23 +200,6 @@ class RowListMixin:
         reading = dataclasses.replace(reading, queries=compiled)
         PAGES.put(reuse, reading)
         return reading
-
-
-def csv_list_schema(serializer: type[BaseSerializer[Any]]) -> Any:
-    return extend_schema(
-        responses={
-            (200, "application/json"): serializer(many=True),
-            (200, "text/csv"): OpenApiTypes.STR,
-        },
-        parameters=[
-            OpenApiParameter(
-                "format",
-                OpenApiTypes.STR,
-                enum=["json", "csv"],
-                description="csv: every filtered row (not one page) as a CSV download.",
-            )
-        ],
-    )
 
 
 class CreateChecksLeadAgencyMixin:
@@ -324,14 +335,10 @@ def _initiatives_for_api_on(today: datetime.date) -> QuerySet[Initiative]:
     )
 
 
-@extend_schema_view(
-    list=csv_list_schema(s.InitiativeSerializer), **versioned_schema(s.InitiativeSerializer)
-)
+@extend_schema_view(**versioned_schema(s.InitiativeSerializer))
 class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
     """Announced actions, programmes and goals, with their lead and supporting agencies."""
 
-    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    content_negotiation_class = CsvFormatNegotiation
     csv_name = "initiatives"
     csv_columns: list[Column] = [
         ("id", lambda i: i.pk),
@@ -363,8 +370,7 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
     permission_classes = [LeadAgencyEditsOrReadOnly]
 
     def get_queryset(self) -> QuerySet[Initiative]:
-        renderer = getattr(self.request, "accepted_renderer", None)
-        if self.action == "list" and renderer is not None and renderer.format == "csv":
+        if self.action == "export":  # the CSV names the supporting agencies of every row
             return initiatives_for_api().prefetch_related("agency_roles__agency")
         # The serializer reads the related summaries of a page at once.
         return initiatives_for_api()
@@ -421,14 +427,10 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
         return Response(s.HistoryEntrySerializer(entries, many=True).data)
 
 
-@extend_schema_view(
-    list=csv_list_schema(s.MilestoneSerializer), **versioned_schema(s.MilestoneSerializer)
-)
+@extend_schema_view(**versioned_schema(s.MilestoneSerializer))
 class MilestoneViewSet(CsvExportMixin, RowListMixin, VersionedModelViewSet):
     """Dated commitments of initiatives, ordered by due date (no date last)."""
 
-    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    content_negotiation_class = CsvFormatNegotiation
     csv_name = "milestones"
     csv_columns: list[Column] = [
         ("id", lambda m: m.pk),
@@ -452,8 +454,7 @@ class MilestoneViewSet(CsvExportMixin, RowListMixin, VersionedModelViewSet):
     )
 
     def get_queryset(self) -> QuerySet[Milestone]:
-        renderer = getattr(self.request, "accepted_renderer", None)
-        if self.action == "list" and renderer is not None and renderer.format != "csv":
+        if self.action == "list":
             # A page needs the milestone and two words of each relation, not whole rows.
             return Milestone.objects.for_listing()
         return super().get_queryset()

@@ -45,6 +45,36 @@ def test_every_operation_documents_its_errors(schema: dict[str, Any]) -> None:
                 assert "412" in codes, (method, path)
 
 
+EXPORTS = {"/api/v1/initiatives/export/", "/api/v1/milestones/export/"}
+
+
+def test_each_operation_claims_only_the_media_types_it_answers(schema: dict[str, Any]) -> None:
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                media_types = set(response.get("content", {}))
+                if code.startswith("2") and path in EXPORTS:
+                    expected = {"text/csv"}
+                elif code.startswith("2") and path == "/api/v1/calendar.ics":
+                    expected = {"text/calendar"}
+                elif code in ("204", "304"):
+                    expected = set()
+                else:  # every other answer, errors included, is JSON
+                    expected = {"application/json"}
+                assert media_types == expected, (method, path, code)
+
+
+@pytest.mark.parametrize("collection", ["initiatives", "milestones"])
+def test_the_csv_export_is_an_operation_of_its_own(schema: dict[str, Any], collection: str) -> None:
+    listing = schema["paths"][f"/api/v1/{collection}/"]["get"]
+    export = schema["paths"][f"/api/v1/{collection}/export/"]["get"]
+    assert export["responses"]["200"]["content"]["text/csv"]["schema"] == {"type": "string"}
+    filters = {p["name"] for p in listing["parameters"] if p["in"] == "query"}
+    pages = {"page", "page_size", "cursor"}
+    assert {p["name"] for p in export["parameters"] if p["in"] == "query"} == filters - pages
+    assert "format" not in filters
+
+
 def test_every_documented_read_answers_as_documented(world: World, schema: dict[str, Any]) -> None:
     # given one row of everything
     milestone = MilestoneFactory(initiative__owner_agency=world.lead)
