@@ -3,13 +3,11 @@ a 406 in JSON that names the parameter and what the path serves."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import MilestoneFactory
-from tests.initiatives.api.conftest import World
+from tests.initiatives.api.conftest import World, assert_not_served
 
 
 @pytest.fixture
@@ -40,17 +38,6 @@ JSON_PATHS = [
     "agency list",
     "dashboard",
 ]
-
-
-def assert_not_served(response: Any, wanted: str, served: str) -> str:
-    assert response.status_code == 406, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert list(body) == ["format"]
-    (message,) = body["format"]
-    assert f"“{wanted}”" in message
-    assert f"it serves {served}." in message
-    return str(message)
 
 
 @pytest.mark.parametrize("name", JSON_PATHS)

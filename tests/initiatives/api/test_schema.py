@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -12,7 +13,7 @@ from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
 from tests.factories import IndicatorReadingFactory, MilestoneFactory, ProgressUpdateFactory
-from tests.initiatives.api.conftest import World
+from tests.initiatives.api.conftest import World, assert_not_served
 
 
 @pytest.fixture
@@ -119,3 +120,38 @@ def test_every_documented_read_answers_as_documented(world: World, schema: dict[
         if "results" in component["properties"]:
             item = component["properties"]["results"]["items"]["$ref"].split("/")[-1]
             assert set(body["results"][0]) == set(components[item]["properties"]), url
+
+
+class TestSchemaFormats:
+    URL = "/api/v1/schema/"
+
+    def test_yaml_by_default(self, editor: APIClient) -> None:
+        response = editor.get(self.URL)
+        assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+        assert "openapi" in yaml.safe_load(response.content)
+
+    @pytest.mark.parametrize(
+        ("query", "accept"),
+        [
+            ({"format": "json"}, None),
+            ({}, "application/json"),
+            ({}, "application/vnd.oai.openapi+json"),
+        ],
+    )
+    def test_json_when_asked(
+        self, editor: APIClient, query: dict[str, str], accept: str | None
+    ) -> None:
+        headers = {"HTTP_ACCEPT": accept} if accept else {}
+        response = editor.get(self.URL, query, **headers)
+        assert response.status_code == 200
+        media_type = response["Content-Type"].split(";")[0]
+        assert media_type in ("application/json", "application/vnd.oai.openapi+json")
+        assert "openapi" in json.loads(response.content)
+
+    def test_yaml_when_asked_by_format(self, editor: APIClient) -> None:
+        response = editor.get(self.URL, {"format": "yaml"})
+        assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+        assert "openapi" in yaml.safe_load(response.content)
+
+    def test_other_formats_are_a_406_in_json(self, editor: APIClient) -> None:
+        assert_not_served(editor.get(self.URL, {"format": "csv"}), "csv", "yaml, json")
