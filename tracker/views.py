@@ -9,11 +9,17 @@ from django.http import HttpResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import authentication, exceptions, mixins, serializers, status, viewsets
+from rest_framework import (
+    authentication,
+    generics,
+    mixins,
+    serializers,
+    status,
+    viewsets,
+)
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from initiatives.api.authentication import ApiTokenAuthentication, authenticate_token
 from initiatives.api.filtersets import MilestoneFilterSet
@@ -53,11 +59,11 @@ class ICalendarRenderer(FileRenderer):
     charset = "utf-8"
 
 
-class CalendarFeedView(JsonErrorsMixin, APIView):
-    """Milestone deadlines as all-day iCalendar events; accepts the milestone filters.
+class CalendarFeedView(JsonErrorsMixin, generics.GenericAPIView[Milestone]):
+    """Milestone deadlines as all-day iCalendar events; takes the milestone list's filters.
 
-    Calendar apps cannot sign in: subscribe to the URL with a feed token
-    (``?token=...``, from ``/api/v1/feed-tokens/``), which opens this feed and nothing else.
+    Calendar apps cannot sign in: subscribe to the URL with a feed token (`?token=...`, from
+    `/api/v1/feed-tokens/`), which opens this feed and nothing else.
     """
 
     # The API token scheme first: its challenge makes a refused request a 401, not a 403.
@@ -69,6 +75,11 @@ class CalendarFeedView(JsonErrorsMixin, APIView):
     permission_classes = [ReadOpen]
     # An error (a bad filter, a bad token) is JSON all the same (JsonErrorsMixin).
     renderer_classes = [ICalendarRenderer]
+    queryset = Milestone.objects.select_related("initiative__owner_agency").filter(
+        due_date__isnull=False
+    )
+    filterset_class = MilestoneFilterSet
+    pagination_class = None
 
     @extend_schema(
         parameters=[
@@ -80,19 +91,11 @@ class CalendarFeedView(JsonErrorsMixin, APIView):
         filters=True,
     )
     def get(self, request: Request) -> HttpResponse:
-        milestones = Milestone.objects.select_related("initiative__owner_agency").filter(
-            due_date__isnull=False
-        )
-        filterset = MilestoneFilterSet(request.query_params, queryset=milestones, request=request)
-        if not filterset.is_valid():
-            raise exceptions.ValidationError(filterset.errors)
-        body = milestone_calendar(filterset.qs.iterator(chunk_size=2000))
+        milestones = self.filter_queryset(self.get_queryset())  # a bad filter is a 400
+        body = milestone_calendar(milestones.iterator(chunk_size=2000))
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
         return response
-
-    # The milestone filters, documented as query parameters.
-    filterset_class = MilestoneFilterSet
 
 
 class FeedTokenSerializer(serializers.ModelSerializer[AccessToken]):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+
+from initiatives.api.filtersets import MultiValueFilter
 
 ERROR_DESCRIPTIONS = {
     "400": "Bad input; the body names each parameter or field and what is wrong with it.",
@@ -34,6 +37,30 @@ VALIDATION_ERROR_SCHEMA = {
 }
 
 
+class FilterParameters(DjangoFilterExtension):
+    """drf-spectacular's parameters of the django-filter FilterSets, with each multi-value filter
+    documented as it is read: an array whose values repeat the parameter (``style: form``,
+    ``explode: true``, what generated clients send); the comma form is in its description."""
+
+    priority = 1  # over drf-spectacular's own extension for the same backend
+
+    def resolve_filter_field(
+        self, auto_schema: Any, model: Any, filterset_class: Any, field_name: str, filter_field: Any
+    ) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        if not isinstance(filter_field, MultiValueFilter):
+            return parameters
+        for parameter in parameters:
+            if parameter["schema"].get("type") != "array":
+                parameter["schema"] = {"type": "array", "items": parameter["schema"]}
+            parameter["style"], parameter["explode"] = "form", True
+            # A type declared on the filter (extend_schema_field) replaces its description.
+            parameter.setdefault("description", filter_field.extra["help_text"])
+        return parameters
+
+
 class ErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
 
@@ -42,7 +69,7 @@ class TrackerAutoSchema(AutoSchema):
     def _error_codes(self) -> list[str]:
         codes = ["401", "429"]
         writes = self.method not in ("GET", "HEAD", "OPTIONS")
-        if writes or self._is_list_view():
+        if writes or self._is_list_view() or self.get_filter_backends():  # a bad filter value
             codes.append("400")
         if writes:
             codes.append("403")
