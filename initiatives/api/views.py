@@ -280,8 +280,9 @@ def versioned_schema(serializer: type[BaseSerializer[Any]]) -> dict[str, Any]:
 
 
 class AgencyViewSet(ContentETagMixin, viewsets.ModelViewSet):
-    lookup_value_regex = ID_PATTERN
     """Government units. Everyone reads; superusers change."""
+
+    lookup_value_regex = ID_PATTERN
 
     queryset = Agency.objects.select_related("parent").order_by("short_name")
     serializer_class = s.AgencySerializer
@@ -291,9 +292,10 @@ class AgencyViewSet(ContentETagMixin, viewsets.ModelViewSet):
 
 
 class MembershipViewSet(ContentETagMixin, viewsets.ModelViewSet):
-    lookup_value_regex = ID_PATTERN
     """Who holds which role in which agency. Superusers see and change all memberships;
     everyone else sees their own."""
+
+    lookup_value_regex = ID_PATTERN
 
     serializer_class = s.MembershipSerializer
     filterset_class = MembershipFilterSet
@@ -471,7 +473,7 @@ class MilestoneViewSet(CsvExportMixin, RowListMixin, VersionedModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
-        """Mark the milestone done, on the given day or today in TIME_ZONE."""
+        """Mark the milestone done, on the given day or today (in the tracker's time zone)."""
         payload = s.CompleteMilestoneSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         with transaction.atomic():

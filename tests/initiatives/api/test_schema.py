@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 from django.core.management import call_command
+from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
@@ -44,6 +45,93 @@ def test_every_operation_documents_its_errors(schema: dict[str, Any]) -> None:
                 assert "404" in codes, (method, path)
             if re.fullmatch(r"/api/v1/(initiatives|milestones)/\{id\}/", path) and method != "get":
                 assert "412" in codes, (method, path)
+
+
+def nodes(node: Any) -> Any:
+    """Every mapping in ``node``, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from nodes(value)
+
+
+def test_path_ids_are_the_integers_the_bodies_carry(schema: dict[str, Any]) -> None:
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    assert parameter["schema"]["type"] == "integer", (method, path)
+    for name, component in schema["components"]["schemas"].items():
+        if "id" in component.get("properties", {}):
+            assert component["properties"]["id"]["type"] == "integer", name
+
+
+def test_null_is_said_the_way_the_schema_version_reads_it(schema: dict[str, Any]) -> None:
+    # OpenAPI 3.1: "nullable" is no keyword (3.0's needed a type beside it, so the nullable
+    # references of parent, superseded_by and Agency.parent allowed no null at all).
+    assert schema["openapi"].startswith("3.1.")
+    assert not [node for node in nodes(schema) if "nullable" in node]
+    components = schema["components"]["schemas"]
+    summary = {"id": 1, "title": "A programme"}
+    for component, field, value in [
+        ("Initiative", "parent", summary),
+        ("Initiative", "superseded_by", summary),
+        ("Agency", "parent", {"id": 1, "short_name": "MIIT", "name": "Ministry"}),
+    ]:
+        field_schema = {
+            **components[component]["properties"][field],
+            "components": schema["components"],
+        }
+        for instance in (None, value):
+            OAS31Validator(field_schema, format_checker=OAS31Validator.FORMAT_CHECKER).validate(
+                instance
+            )
+
+
+def test_no_value_matches_two_branches_of_a_one_of(schema: dict[str, Any]) -> None:
+    # A blank URL or email address matched both branches of drf-spectacular's oneOf.
+    samples = ["", "x", "https://example.org/", "office@example.org", None, 0]
+    checker = OAS31Validator.FORMAT_CHECKER
+    document = {"components": schema["components"]}
+    for node in nodes(schema):
+        for value in samples if "oneOf" in node else ():
+            matching = [
+                branch
+                for branch in node["oneOf"]
+                if OAS31Validator({**branch, **document}, format_checker=checker).is_valid(value)
+            ]
+            assert len(matching) <= 1, (node, value)
+
+
+def test_a_stale_if_match_is_documented_with_its_body(schema: dict[str, Any]) -> None:
+    stale = [
+        operation["responses"]["412"]
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        if "412" in operation["responses"]
+    ]
+    assert len(stale) >= 6  # updates, partial updates, deletes, and the actions
+    for response in stale:
+        assert response["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
+
+
+# Words of the maintainers' docstrings (row rendering, locking), never of a front-end's docs.
+INTERNAL = re.compile(r"serializer|queryset|compiled|per-field|mixin|row plan|TIME_ZONE", re.I)
+
+
+def test_descriptions_are_written_for_front_end_developers(schema: dict[str, Any]) -> None:
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("description"), (method, path)  # none vanished
+    for node in nodes(schema):
+        description = node.get("description")
+        if isinstance(description, str):
+            assert not INTERNAL.search(description), description
 
 
 EXPORTS = {"/api/v1/initiatives/export/", "/api/v1/milestones/export/"}
