@@ -110,6 +110,7 @@ def lib_doc_excludes() -> list[Any]:
     from initiatives.api import serializers as api_serializers
     from initiatives.api import views
     from initiatives.api.conditional import ContentETagMixin
+    from initiatives.api.export import CsvExportMixin
     from initiatives.api.renderers import JsonErrorsMixin
 
     return [
@@ -118,7 +119,7 @@ def lib_doc_excludes() -> list[Any]:
         api_serializers.ModelRulesMixin,
         ContentETagMixin,
         JsonErrorsMixin,
-        views.CsvExportMixin,
+        CsvExportMixin,
         views.RowListMixin,
         views.CreateChecksLeadAgencyMixin,
         views.VersionedModelViewSet,

@@ -11,10 +11,7 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import StreamingHttpResponse
-from django.urls import reverse
 from django.utils.http import parse_etags
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -33,7 +30,7 @@ from rest_framework.views import APIView
 from initiatives import selectors, services
 from initiatives.api import serializers as s
 from initiatives.api.conditional import ContentETagMixin
-from initiatives.api.export import Column, CSVRenderer, csv_response
+from initiatives.api.export import Column, CsvExportMixin
 from initiatives.api.filtersets import (
     AgencyFilterSet,
     IndicatorFilterSet,
@@ -50,7 +47,6 @@ from initiatives.api.permissions import (
     SuperuserEdits,
     SuperuserEditsOrReadOnly,
 )
-from initiatives.api.renderers import JsonErrorsMixin
 from initiatives.compiled import CompiledCache, CompiledValuesList, NotCompilable
 from initiatives.dates import local_today
 from initiatives.models import (
@@ -84,46 +80,6 @@ STALE = OpenApiResponse(description="If-Match does not match the current ETag; n
 
 def etag_of(obj: Any) -> str:
     return f'"v{obj.version}"'
-
-
-class CsvExportMixin(JsonErrorsMixin):
-    """``GET <list>/export/``: every row the list's filters select (not one page), streamed as
-    CSV in ``csv_columns``. The list itself answers JSON only."""
-
-    csv_name: str
-    csv_columns: list[Column]
-    CSV_CHUNK = 2000
-
-    @extend_schema(
-        summary="Download every filtered row as CSV",
-        description=(
-            "Takes the same filters as the list and answers every row they select, not one "
-            "page, as a CSV file (UTF-8 with a byte-order mark, so that spreadsheet programs "
-            "read Chinese names correctly)."
-        ),
-        filters=True,
-        responses={
-            (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.STR,
-                description="The CSV file, with a header row.",
-            )
-        },
-    )
-    @action(detail=False, methods=["get"], renderer_classes=[CSVRenderer], pagination_class=None)
-    def export(self, request: Request) -> StreamingHttpResponse:
-        rows = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-        return csv_response(self.csv_name, self.csv_columns, rows.iterator(self.CSV_CHUNK))
-
-    def format_served_elsewhere(self, wanted: str) -> str | None:
-        """Read by FormatNegotiation: a list asked for CSV points at its export."""
-        view = cast(Any, self)
-        if wanted != CSVRenderer.format or view.action != "list":
-            return None
-        path = reverse(f"api:{view.basename}-export")
-        query = view.request.GET.copy()
-        query.pop("format", None)
-        url = f"{path}?{query.urlencode()}" if query else path
-        return _("Every filtered row as CSV: GET %(url)s") % {"url": url}
 
 
 # How to read pages asked for again, their queries compiled, by view, query string and day
