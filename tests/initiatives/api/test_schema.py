@@ -92,16 +92,17 @@ def test_null_is_said_the_way_the_schema_version_reads_it(schema: dict[str, Any]
 
 
 def test_no_value_matches_two_branches_of_a_one_of(schema: dict[str, Any]) -> None:
-    # A blank URL or email address matched both branches of drf-spectacular's oneOf.
+    # A blank URL or email address matched both branches of drf-spectacular's oneOf. Formats
+    # are annotations unless a validator is told to assert them (JSON Schema 2020-12), so the
+    # branches are checked without: they must differ by more than a format.
     samples = ["", "x", "https://example.org/", "office@example.org", None, 0]
-    checker = OAS31Validator.FORMAT_CHECKER
     document = {"components": schema["components"]}
     for node in nodes(schema):
         for value in samples if "oneOf" in node else ():
             matching = [
                 branch
                 for branch in node["oneOf"]
-                if OAS31Validator({**branch, **document}, format_checker=checker).is_valid(value)
+                if OAS31Validator({**branch, **document}).is_valid(value)
             ]
             assert len(matching) <= 1, (node, value)
 
