@@ -103,7 +103,12 @@ class AgencyReferenceField(forms.Field):
             if (int(ref) not in known_ids if ref.isdigit() else ref.lower() not in known_names)
         ]
         if unknown:
-            raise forms.ValidationError(f"No agency with id or short name {', '.join(unknown)}.")
+            # The references as a parameter, not in the message: a "%" in one would be read as
+            # a placeholder when the message is formatted.
+            raise forms.ValidationError(
+                "No agency with id or short name %(unknown)s.",
+                params={"unknown": ", ".join(unknown)},
+            )
         return sorted(ids | {known_names[name] for name in names})
 
 

@@ -191,6 +191,13 @@ def test_a_bad_value_among_repeated_ones_is_a_400_naming_the_parameter(editor: A
     assert list(response.json()) == ["status"]
 
 
+def test_an_unknown_agency_with_a_percent_sign_is_a_400_naming_it(editor: APIClient) -> None:
+    # Found by the schema fuzzing: the message was formatted with the reference in it.
+    response = editor.get("/api/v1/milestones/", {"agency": ["MIIT", "50%s"]})
+    assert response.status_code == 400
+    assert response.json() == {"agency": ["No agency with id or short name 50%s."]}
+
+
 def test_every_multi_value_filter_of_the_api_is_tested_above(world: World, rows: Rows) -> None:
     tested = set(cases(rows))
     multi = set()
