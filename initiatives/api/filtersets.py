@@ -5,8 +5,8 @@ a boolean that is not true/false, a malformed date) is a 400 naming the paramete
 empty list or a silently ignored filter.
 
 A multi-value parameter (``MultiValueFilter``) takes its values repeated (``status=a&status=b``,
-as generated clients send arrays) or as a comma list (``status=a,b``), or both at once; a row
-matching any of them is in the answer.
+as generated clients send arrays) or as a comma list (``status=a,b``), or both at once: a filter
+answers the rows that match any of them, ``ordering`` sorts by each key in turn.
 """
 
 from __future__ import annotations
@@ -227,7 +227,9 @@ class AgencyFilterSet(FilterSet):
 
 
 class MembershipFilterSet(FilterSet):
-    agency = AgencyReferenceFilter(field_name="agency_id", lookup_expr="in")
+    agency = AgencyReferenceFilter(
+        field_name="agency_id", lookup_expr="in", label="Agency: ids or short names"
+    )
     user = NumberInFilter(field_name="user_id", label="User ids")
     role = ChoiceInFilter(choices=Membership.Role.choices)
 
