@@ -244,3 +244,8 @@ class TestSchemaFormats:
 
     def test_other_formats_are_a_406_in_json(self, editor: APIClient) -> None:
         assert_not_served(editor.get(self.URL, {"format": "csv"}), "csv", "yaml, json")
+
+    def test_swagger_ui_is_html_and_its_errors_json(self, editor: APIClient) -> None:
+        page = editor.get("/api/v1/docs/")
+        assert (page.status_code, page["Content-Type"]) == (200, "text/html; charset=utf-8")
+        assert_not_served(editor.get("/api/v1/docs/", {"format": "csv"}), "csv", "html")
