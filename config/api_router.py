@@ -1,10 +1,10 @@
 """Every REST API v1 route, registered on one router."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from initiatives.api import views
+from initiatives.api.schema_view import SchemaView, SwaggerView
 from tracker import views as tracker_views
 
 router = DefaultRouter()
@@ -22,6 +22,6 @@ urlpatterns = [
     path("", include(router.urls)),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("calendar.ics", tracker_views.CalendarFeedView.as_view(), name="calendar"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -264,8 +264,8 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # ?format= means nothing except on the lists that offer CSV (CsvFormatNegotiation).
-    "URL_FORMAT_OVERRIDE": None,
+    # ?format= picks among the formats a path serves; any other is a 406 that lists them.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "initiatives.api.negotiation.FormatNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Initiative Tracker API",
@@ -274,6 +274,11 @@ SPECTACULAR_SETTINGS = {
         "initiatives, milestones, progress updates, indicators and readings."
     ),
     "VERSION": "1",
+    # OpenAPI 3.1: a nullable reference is a oneOf with null, which 3.0 cannot say (its
+    # "nullable" needs a type beside it), so strict validators and generators read it right.
+    "OAS_VERSION": "3.1.0",
+    # Docstrings of the API's mixins are for maintainers, never schema descriptions.
+    "GET_LIB_DOC_EXCLUDES": "initiatives.api.schema.lib_doc_excludes",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django.conf import settings
@@ -10,16 +9,22 @@ from django.http import HttpResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import authentication, exceptions, mixins, serializers, status, viewsets
+from rest_framework import (
+    authentication,
+    generics,
+    mixins,
+    serializers,
+    status,
+    viewsets,
+)
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from initiatives.api.authentication import ApiTokenAuthentication, authenticate_token
 from initiatives.api.filtersets import MilestoneFilterSet
 from initiatives.api.permissions import ReadOpen
+from initiatives.api.renderers import FileRenderer, JsonErrorsMixin
 from initiatives.models import AccessToken, Milestone
 from initiatives.tokens import token_issue, token_revoke
 from tracker.calendar import milestone_calendar
@@ -46,23 +51,19 @@ class FeedTokenScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "query", "name": FEED_TOKEN_PARAMETER}
 
 
-class ICalendarRenderer(BaseRenderer):
+class ICalendarRenderer(FileRenderer):
+    """``text/calendar`` (``?format=ics``): the view writes the feed itself."""
+
     media_type = "text/calendar"
     format = "ics"
     charset = "utf-8"
 
-    def render(
-        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
-    ) -> Any:
-        # The feed itself is bytes; an error body (a bad filter, a bad token) goes out as JSON.
-        return data if isinstance(data, bytes) else json.dumps(data, default=str).encode()
 
+class CalendarFeedView(JsonErrorsMixin, generics.GenericAPIView[Milestone]):
+    """Milestone deadlines as all-day iCalendar events; takes the milestone list's filters.
 
-class CalendarFeedView(APIView):
-    """Milestone deadlines as all-day iCalendar events; accepts the milestone filters.
-
-    Calendar apps cannot sign in: subscribe to the URL with a feed token
-    (``?token=...``, from ``/api/v1/feed-tokens/``), which opens this feed and nothing else.
+    Calendar apps cannot sign in: subscribe to the URL with a feed token (`?token=...`, from
+    `/api/v1/feed-tokens/`), which opens this feed and nothing else.
     """
 
     # The API token scheme first: its challenge makes a refused request a 401, not a 403.
@@ -72,7 +73,13 @@ class CalendarFeedView(APIView):
         authentication.SessionAuthentication,
     ]
     permission_classes = [ReadOpen]
-    renderer_classes = [ICalendarRenderer, JSONRenderer]
+    # An error (a bad filter, a bad token) is JSON all the same (JsonErrorsMixin).
+    renderer_classes = [ICalendarRenderer]
+    queryset = Milestone.objects.select_related("initiative__owner_agency").filter(
+        due_date__isnull=False
+    )
+    filterset_class = MilestoneFilterSet
+    pagination_class = None
 
     @extend_schema(
         parameters=[
@@ -84,19 +91,11 @@ class CalendarFeedView(APIView):
         filters=True,
     )
     def get(self, request: Request) -> HttpResponse:
-        milestones = Milestone.objects.select_related("initiative__owner_agency").filter(
-            due_date__isnull=False
-        )
-        filterset = MilestoneFilterSet(request.query_params, queryset=milestones, request=request)
-        if not filterset.is_valid():
-            raise exceptions.ValidationError(filterset.errors)
-        body = milestone_calendar(filterset.qs.iterator(chunk_size=2000))
+        milestones = self.filter_queryset(self.get_queryset())  # a bad filter is a 400
+        body = milestone_calendar(milestones.iterator(chunk_size=2000))
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
         return response
-
-    # The milestone filters, documented as query parameters.
-    filterset_class = MilestoneFilterSet
 
 
 class FeedTokenSerializer(serializers.ModelSerializer[AccessToken]):

@@ -1,33 +1,32 @@
-"""CSV export of list endpoints (``?format=csv``): the same filtered rows, all of them,
-streamed in chunks so a large export never sits in memory."""
+"""CSV export of the lists (``GET <list>/export/``): the rows the list's filters select, all of
+them, streamed in chunks so a large export never sits in memory."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+
+from initiatives.api.renderers import FileRenderer, JsonErrorsMixin
 
 Column = tuple[str, Callable[[Any], Any]]
 
 
-class CSVRenderer(BaseRenderer):
-    """Lets content negotiation accept ``format=csv``; the view streams the body itself."""
+class CSVRenderer(FileRenderer):
+    """``text/csv`` (``?format=csv``) on the export paths, which stream the file themselves."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
-
-    def render(
-        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
-    ) -> Any:
-        # Only error bodies reach here (a 400 for a bad filter): give them as one CSV cell.
-        return f"error\n{data}\n".encode()
 
 
 class _Echo:
@@ -52,15 +51,41 @@ def csv_response(name: str, columns: list[Column], rows: Iterable[Any]) -> Strea
     return response
 
 
-class CsvFormatNegotiation(DefaultContentNegotiation):
-    """``?format=csv`` (or ``json``) picks the format on the lists that offer CSV; any other
-    value is a 400 naming the parameter, not the 404 of DRF's format override."""
+class CsvExportMixin(JsonErrorsMixin):
+    """``GET <list>/export/``: every row the list's filters select (not one page), streamed as
+    CSV in ``csv_columns``. The list itself answers JSON only."""
 
-    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
-        wanted = request.query_params.get("format")
-        if wanted is None:
-            return super().select_renderer(request, renderers, format_suffix)
-        for renderer in renderers:
-            if renderer.format == wanted and wanted in ("json", "csv"):
-                return renderer, renderer.media_type
-        raise ValidationError({"format": ["Give json or csv."]})
+    csv_name: str
+    csv_columns: list[Column]
+    CSV_CHUNK = 2000
+
+    @extend_schema(
+        summary="Download every filtered row as CSV",
+        description=(
+            "Takes the same filters as the list and answers every row they select, not one "
+            "page, as a CSV file (UTF-8 with a byte-order mark, so that spreadsheet programs "
+            "read Chinese names correctly)."
+        ),
+        filters=True,
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The CSV file, with a header row.",
+            )
+        },
+    )
+    @action(detail=False, methods=["get"], renderer_classes=[CSVRenderer], pagination_class=None)
+    def export(self, request: Request) -> StreamingHttpResponse:
+        rows = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        return csv_response(self.csv_name, self.csv_columns, rows.iterator(self.CSV_CHUNK))
+
+    def format_served_elsewhere(self, wanted: str) -> str | None:
+        """Read by FormatNegotiation: a list asked for CSV points at its export."""
+        view = cast(Any, self)
+        if wanted != CSVRenderer.format or view.action != "list":
+            return None
+        path = reverse(f"api:{view.basename}-export")
+        query = view.request.GET.copy()
+        query.pop("format", None)
+        url = f"{path}?{query.urlencode()}" if query else path
+        return _("Every filtered row as CSV: GET %(url)s") % {"url": url}

@@ -2,7 +2,11 @@
 
 Every parameter is validated: a value that means nothing (an unknown status, agency or ordering,
 a boolean that is not true/false, a malformed date) is a 400 naming the parameter, never an
-empty list or a silently ignored filter. Multi-value parameters take comma lists.
+empty list or a silently ignored filter.
+
+A multi-value parameter (``MultiValueFilter``) takes its values repeated (``status=a&status=b``,
+as generated clients send arrays) or as a comma list (``status=a,b``), or both at once: a filter
+answers the rows that match any of them, ``ordering`` sorts by each key in turn.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters.filters import FilterMethod
+from django_filters.widgets import BaseCSVWidget
+from drf_spectacular.utils import extend_schema_field
 
 from initiatives.models import (
     Agency,
@@ -48,13 +54,39 @@ class StrictBooleanFilter(filters.Filter):
     field_class = StrictBooleanField
 
 
+class CommaListWidget(BaseCSVWidget, forms.TextInput):
+    """Reads a parameter repeated (``status=a&status=b``) as the comma list it means
+    (``status=a,b``), so that both forms, and a mix of them, give the same values."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        if hasattr(data, "getlist") and name in data:  # a QueryDict: every value, in order
+            data = {name: ",".join(data.getlist(name))}
+        return super().value_from_datadict(data, files, name)
+
+
+MULTI_VALUE_HELP = "Several values: repeat the parameter, or separate the values with commas."
+
+
+class MultiValueFilter(filters.Filter):
+    """A filter that takes several values (see CommaListWidget); the schema documents it as an
+    array given by repeating the parameter, the comma form in its description."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", CommaListWidget)
+        label = kwargs.get("label")
+        kwargs.setdefault(
+            "help_text", f"{label}. {MULTI_VALUE_HELP}" if label else MULTI_VALUE_HELP
+        )
+        super().__init__(*args, **kwargs)
+
+
 class AgencyReferenceField(forms.Field):
-    """A comma list of agency ids or short names, resolved to ids; unknown ones are an error."""
+    """Agency ids or short names, resolved to ids; unknown ones are an error."""
 
     def clean(self, value: Any) -> list[int] | None:
-        if value in (None, ""):
+        references = [part.strip() for part in value or () if part.strip()]
+        if not references:
             return None
-        references = [part.strip() for part in str(value).split(",") if part.strip()]
         if any(len(ref) > (18 if ref.isdigit() else 32) or "\x00" in ref for ref in references):
             raise forms.ValidationError("Give agency ids or short names.")
         ids = {int(ref) for ref in references if ref.isdigit()}
@@ -71,16 +103,37 @@ class AgencyReferenceField(forms.Field):
             if (int(ref) not in known_ids if ref.isdigit() else ref.lower() not in known_names)
         ]
         if unknown:
-            raise forms.ValidationError(f"No agency with id or short name {', '.join(unknown)}.")
+            # The references as a parameter, not in the message: a "%" in one would be read as
+            # a placeholder when the message is formatted.
+            raise forms.ValidationError(
+                "No agency with id or short name %(unknown)s.",
+                params={"unknown": ", ".join(unknown)},
+            )
         return sorted(ids | {known_names[name] for name in names})
 
 
-class AgencyReferenceFilter(filters.Filter):
+# In a query an id and a short name are both text ("3", "MIIT").
+@extend_schema_field({"type": "string"})
+class AgencyReferenceFilter(MultiValueFilter):
     field_class = AgencyReferenceField
 
 
-class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
-    """A comma list of choices, each checked."""
+class ChoiceInFilter(MultiValueFilter, filters.BaseInFilter, filters.ChoiceFilter):
+    """Choices, each checked."""
+
+
+class SlugInFilter(MultiValueFilter, filters.BaseInFilter, filters.CharFilter):
+    """Slugs (of tags): rows with any of them."""
+
+
+class OrderingFilter(MultiValueFilter, filters.OrderingFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            "Sort keys, the first one first; a leading - sorts descending. Repeat the parameter "
+            "or separate the keys with commas.",
+        )
+        super().__init__(*args, **kwargs)
 
 
 # Ids are 64-bit integers: a longer number is no id (and would overflow the database's type).
@@ -98,8 +151,9 @@ class IdFilter(filters.NumberFilter):
     field_class = IdField
 
 
-class NumberInFilter(filters.BaseInFilter, IdFilter):
-    """A comma list of ids."""
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class NumberInFilter(MultiValueFilter, filters.BaseInFilter, IdFilter):
+    """Ids of rows."""
 
 
 class WholeNumberFilter(filters.Filter):
@@ -158,9 +212,9 @@ class FilterSet(filters.FilterSet):
 
 class AgencyFilterSet(FilterSet):
     kind = ChoiceInFilter(choices=Agency.Kind.choices)
-    parent = NumberInFilter(field_name="parent_id")
+    parent = NumberInFilter(field_name="parent_id", label="Ids of parent agencies")
     search = filters.CharFilter(method="filter_search", label="Words in name or short name")
-    ordering = filters.OrderingFilter(fields=["short_name", "name", "id"])
+    ordering = OrderingFilter(fields=["short_name", "name", "id"])
 
     class Meta:
         model = Agency
@@ -173,8 +227,10 @@ class AgencyFilterSet(FilterSet):
 
 
 class MembershipFilterSet(FilterSet):
-    agency = AgencyReferenceFilter(field_name="agency_id", lookup_expr="in")
-    user = NumberInFilter(field_name="user_id")
+    agency = AgencyReferenceFilter(
+        field_name="agency_id", lookup_expr="in", label="Agency: ids or short names"
+    )
+    user = NumberInFilter(field_name="user_id", label="User ids")
     role = ChoiceInFilter(choices=Membership.Role.choices)
 
     class Meta:
@@ -192,17 +248,25 @@ class InitiativeFilterSet(FilterSet):
         method="filter_agency", label="Lead or supporting agency: ids or short names"
     )
     theme = filters.CharFilter(field_name="theme", lookup_expr="iexact")
-    parent = NumberInFilter(field_name="parent_id")
-    tag = filters.CharFilter(field_name="tags__slug", label="Tag slug", distinct=True)
-    announced_after = filters.DateFilter(field_name="announced_on", lookup_expr="gte")
-    announced_before = filters.DateFilter(field_name="announced_on", lookup_expr="lte")
-    target_after = filters.DateFilter(field_name="target_date", lookup_expr="gte")
-    target_before = filters.DateFilter(field_name="target_date", lookup_expr="lte")
+    parent = NumberInFilter(field_name="parent_id", label="Ids of parent programmes")
+    tag = SlugInFilter(field_name="tags__slug", lookup_expr="in", label="Tag slugs", distinct=True)
+    announced_after = filters.DateFilter(
+        field_name="announced_on", lookup_expr="gte", label="Announced on or after this day"
+    )
+    announced_before = filters.DateFilter(
+        field_name="announced_on", lookup_expr="lte", label="Announced on or before this day"
+    )
+    target_after = filters.DateFilter(
+        field_name="target_date", lookup_expr="gte", label="Target date on or after this day"
+    )
+    target_before = filters.DateFilter(
+        field_name="target_date", lookup_expr="lte", label="Target date on or before this day"
+    )
     has_overdue = StrictBooleanFilter(
         method="filter_has_overdue", label="Has an open milestone past its due date"
     )
     search = filters.CharFilter(method="filter_search", label="Words in title, summary or agency")
-    ordering = filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=[
             "id",
             "title",
@@ -237,16 +301,20 @@ class InitiativeFilterSet(FilterSet):
 
 
 class MilestoneFilterSet(FilterSet):
-    initiative = NumberInFilter(field_name="initiative_id")
+    initiative = NumberInFilter(field_name="initiative_id", label="Initiative ids")
     agency = AgencyReferenceFilter(
         field_name="initiative__owner_agency_id",
         lookup_expr="in",
         label="Lead agency of the initiative: ids or short names",
     )
     status = ChoiceInFilter(choices=Milestone.Status.choices)
-    owner = NumberInFilter(field_name="owner_id")
-    due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    owner = NumberInFilter(field_name="owner_id", label="Ids of the owners (users)")
+    due_after = filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", label="Due on or after this day"
+    )
+    due_before = filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label="Due on or before this day"
+    )
     overdue = StrictBooleanFilter(method="filter_overdue", label="Open and past its due date")
     due_status = ChoiceInFilter(choices=Milestone.DueStatus.choices, method="filter_due_status")
     due_within = WholeNumberFilter(
@@ -255,7 +323,7 @@ class MilestoneFilterSet(FilterSet):
         max_value=3660,
         label="Open and due within this many days from today",
     )
-    ordering = filters.OrderingFilter(fields=["due_date", "id", "title", "updated_at"])
+    ordering = OrderingFilter(fields=["due_date", "id", "title", "updated_at"])
 
     # Filters whose SQL follows from their text and today's date alone, so a page asked for
     # with them again may run its compiled queries (RowListMixin). Not ``agency``: it looks
@@ -289,11 +357,11 @@ class MilestoneFilterSet(FilterSet):
 
 
 class ProgressUpdateFilterSet(FilterSet):
-    initiative = NumberInFilter(field_name="initiative_id")
-    author = NumberInFilter(field_name="author_id")
+    initiative = NumberInFilter(field_name="initiative_id", label="Initiative ids")
+    author = NumberInFilter(field_name="author_id", label="Ids of the authors (users)")
     posted_after = filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
     posted_before = filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="lte")
-    ordering = filters.OrderingFilter(fields=["posted_at", "id"])
+    ordering = OrderingFilter(fields=["posted_at", "id"])
 
     class Meta:
         model = ProgressUpdate
@@ -301,10 +369,10 @@ class ProgressUpdateFilterSet(FilterSet):
 
 
 class IndicatorFilterSet(FilterSet):
-    initiative = NumberInFilter(field_name="initiative_id")
+    initiative = NumberInFilter(field_name="initiative_id", label="Initiative ids")
     direction = ChoiceInFilter(choices=Indicator.Direction.choices)
     kind = ChoiceInFilter(choices=Indicator.Kind.choices)
-    ordering = filters.OrderingFilter(fields=["id", "name"])
+    ordering = OrderingFilter(fields=["id", "name"])
 
     class Meta:
         model = Indicator
@@ -312,11 +380,13 @@ class IndicatorFilterSet(FilterSet):
 
 
 class IndicatorReadingFilterSet(FilterSet):
-    indicator = NumberInFilter(field_name="indicator_id")
-    initiative = NumberInFilter(field_name="indicator__initiative_id")
+    indicator = NumberInFilter(field_name="indicator_id", label="Indicator ids")
+    initiative = NumberInFilter(
+        field_name="indicator__initiative_id", label="Ids of the indicators' initiatives"
+    )
     observed_after = filters.DateFilter(field_name="observed_on", lookup_expr="gte")
     observed_before = filters.DateFilter(field_name="observed_on", lookup_expr="lte")
-    ordering = filters.OrderingFilter(fields=["observed_on", "id"])
+    ordering = OrderingFilter(fields=["observed_on", "id"])
 
     class Meta:
         model = IndicatorReading

@@ -37,6 +37,8 @@ def page_size_from(request: Request) -> int:
     return int(raw)
 
 
+# A link to the next or previous page, null at either end (OpenAPI 3.1's way to say null).
+LINK_SCHEMA = {"type": ["string", "null"], "format": "uri"}
 PAGE_SIZE_SCHEMA = {
     "name": "page_size",
     "required": False,
@@ -60,6 +62,18 @@ class PagePagination(PageNumberPagination):
         if not raw.isdigit() or int(raw) < 1:
             raise ValidationError({self.page_query_param: ["Give a page number from 1."]})
         return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "description": "Rows in all pages."},
+                "next": LINK_SCHEMA,
+                "previous": LINK_SCHEMA,
+                "results": schema,
+            },
+        }
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         page = {
@@ -286,11 +300,10 @@ class KeysetPagination(BasePagination):
         )
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        link = {"type": "string", "nullable": True, "format": "uri"}
         return {
             "type": "object",
             "required": ["next", "previous", "results"],
-            "properties": {"next": link, "previous": link, "results": schema},
+            "properties": {"next": LINK_SCHEMA, "previous": LINK_SCHEMA, "results": schema},
         }
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:

@@ -4,19 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_lib_doc_excludes, get_view_model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+
+from initiatives.api.filtersets import MultiValueFilter
 
 ERROR_DESCRIPTIONS = {
     "400": "Bad input; the body names each parameter or field and what is wrong with it.",
     "401": "Not authenticated: no credentials, or an invalid, expired or revoked token.",
     "403": "Authenticated, but not allowed to do this.",
     "404": "No such resource (or, for a list, no such page).",
+    "406": (
+        "Not acceptable: ?format= or the Accept header asks for a format this path does not "
+        "serve; the body names the parameter and the formats the path serves."
+    ),
     "409": "Other records still refer to this one.",
     "429": "Too many requests; retry after the number of seconds in Retry-After.",
 }
+# Path ids are the rows' integer primary keys; the URL takes 1 to 18 digits (lookup_value_regex),
+# from which drf-spectacular would document a string with a pattern.
+PATH_ID = OpenApiParameter(
+    "id",
+    {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
+    OpenApiParameter.PATH,
+    description="The row's id, as in its `id` field.",
+)
+JSON = "application/json"
 NOT_MODIFIED = "Not modified: the If-None-Match ETag is still current; no body."
 # A 400 lists messages per parameter or field ("non_field_errors" for the row as a whole); a
 # nested field's messages nest the same way (by index for list items); a body that cannot be
@@ -33,15 +52,91 @@ VALIDATION_ERROR_SCHEMA = {
 }
 
 
+class FilterParameters(DjangoFilterExtension):
+    """drf-spectacular's parameters of the django-filter FilterSets, with each multi-value filter
+    documented as it is read: an array whose values repeat the parameter (``style: form``,
+    ``explode: true``, what generated clients send); the comma form is in its description."""
+
+    priority = 1  # over drf-spectacular's own extension for the same backend
+
+    def resolve_filter_field(
+        self, auto_schema: Any, model: Any, filterset_class: Any, field_name: str, filter_field: Any
+    ) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        if not isinstance(filter_field, MultiValueFilter):
+            return parameters
+        for parameter in parameters:
+            if parameter["schema"].get("type") != "array":
+                parameter["schema"] = {"type": "array", "items": parameter["schema"]}
+            parameter["style"], parameter["explode"] = "form", True
+            # A type declared on the filter (extend_schema_field) replaces its description.
+            parameter.setdefault("description", filter_field.extra["help_text"])
+        return parameters
+
+
+def blankable(schema: dict[str, Any], field: Any) -> dict[str, Any]:
+    """The schema of a formatted string field (a URL, an email address) that may be blank: a
+    oneOf of the formatted value, at least one character long, and the empty string. (drf-
+    spectacular's own oneOf has both branches match "", which a oneOf forbids.)"""
+    if not field.allow_blank:
+        return schema  # its length is added from the field's validators
+    filled = {**schema, "minLength": 1}
+    if field.max_length is not None:
+        filled["maxLength"] = field.max_length
+    return {"oneOf": [filled, {"type": "string", "maxLength": 0}]}
+
+
+class URLFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "rest_framework.fields.URLField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return blankable({"type": "string", "format": "uri"}, self.target)
+
+
+class EmailFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "rest_framework.fields.EmailField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return blankable({"type": "string", "format": "email"}, self.target)
+
+
+def lib_doc_excludes() -> list[Any]:
+    """Classes whose docstrings are for the maintainers (how rows are rendered, how writes are
+    locked): the schema takes a serializer's or view's description from its own docstring, not
+    theirs (drf-spectacular's GET_LIB_DOC_EXCLUDES, beside its own list)."""
+    # Imported here: this module is loaded with the settings, before the API's modules.
+    from initiatives.api import serializers as api_serializers
+    from initiatives.api import views
+    from initiatives.api.conditional import ContentETagMixin
+    from initiatives.api.export import CsvExportMixin
+    from initiatives.api.renderers import JsonErrorsMixin
+
+    return [
+        *get_lib_doc_excludes(),
+        api_serializers.FastReadMixin,
+        api_serializers.ModelRulesMixin,
+        ContentETagMixin,
+        JsonErrorsMixin,
+        CsvExportMixin,
+        views.RowListMixin,
+        views.CreateChecksLeadAgencyMixin,
+        views.VersionedModelViewSet,
+    ]
+
+
 class ErrorSerializer(serializers.Serializer[Any]):
+    """An error, said in a sentence."""
+
     detail = serializers.CharField()
 
 
 class TrackerAutoSchema(AutoSchema):
     def _error_codes(self) -> list[str]:
-        codes = ["401", "429"]
+        codes = ["401", "406", "429"]
         writes = self.method not in ("GET", "HEAD", "OPTIONS")
-        if writes or self._is_list_view():
+        if writes or self._is_list_view() or self.get_filter_backends():  # a bad filter value
             codes.append("400")
         if writes:
             codes.append("403")
@@ -51,15 +146,20 @@ class TrackerAutoSchema(AutoSchema):
             codes.append("409")
         return codes
 
+    def _has_integer_ids(self) -> bool:
+        model = get_view_model(self.view, emit_warnings=False)
+        primary_key = model._meta.pk if model is not None else None
+        return isinstance(primary_key, models.AutoField | models.IntegerField)
+
     def _is_conditional_get(self) -> bool:
-        view = self.view
-        return self.method == "GET" and (
-            getattr(view, "conditional_get", False)
-            or (hasattr(view, "is_conditional") and self._is_list_view())
-        )
+        # The view says which of its answers carry a content ETag (ContentETagMixin).
+        is_conditional = getattr(self.view, "is_conditional", None)
+        return self.method == "GET" and callable(is_conditional) and bool(is_conditional())
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
+        if "{id}" in self.path and self._has_integer_ids():
+            parameters.append(PATH_ID)
         if self._is_conditional_get():
             parameters.append(
                 OpenApiParameter(
@@ -78,17 +178,31 @@ class TrackerAutoSchema(AutoSchema):
         for code in self._error_codes():
             if code in responses:
                 continue
-            body = VALIDATION_ERROR_SCHEMA if code == "400" else ErrorSerializer
-            response = self._get_response_for_code(body, code, direction=direction)
+            # A 406 of ?format= names the parameter as a 400 does.
+            body = VALIDATION_ERROR_SCHEMA if code in ("400", "406") else ErrorSerializer
+            # Errors are JSON whatever the path's own format (see renderers.JsonErrorsMixin).
+            response = self._get_response_for_code(body, code, [JSON], direction)
             response["description"] = ERROR_DESCRIPTIONS[code]
             responses[code] = response
+        stale = responses.get("412")
+        if stale is not None and "content" not in stale:  # declared by a view with no body
+            stale["content"] = self._get_response_for_code(
+                ErrorSerializer, "412", [JSON], direction
+            )["content"]
         return responses
 
     def _get_response_headers_for_code(self, status_code: str, direction: Any = "response") -> Any:
         headers = super()._get_response_headers_for_code(status_code, direction)
-        versioned = getattr(self.view, "versioned", False)
+        # A versioned row's version: on its detail, and on every write to it (actions too),
+        # but not on reads of something else about it (its history).
+        version_etag = (
+            getattr(self.view, "versioned", False)
+            and "{" in self.path
+            and status_code in ("200", "201")
+            and (self.method != "GET" or getattr(self.view, "action", None) == "retrieve")
+        )
         content_etag = status_code in ("200", "304") and self._is_conditional_get()
-        if content_etag or (versioned and status_code in ("200", "201") and "{" in self.path):
+        if content_etag or version_etag:
             headers = dict(headers or {})
             headers["ETag"] = {
                 "schema": {"type": "string"},

@@ -81,6 +81,8 @@ class UserSummarySerializer(serializers.ModelSerializer[Any]):
     class Meta:
         model = get_user_model()
         fields = ["id", "username"]
+        # Django's own help text is an instruction for sign-up forms.
+        extra_kwargs = {"username": {"help_text": "The user's login name."}}
 
 
 class IndicatorSummarySerializer(serializers.ModelSerializer[Indicator]):
@@ -484,6 +486,8 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 
 # --- Resources --------------------------------------------------------------------------------
 class AgencySerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Agency]):
+    """A government unit: a ministry, commission, office or local government."""
+
     parent = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.parent
         AgencySummarySerializer, queryset=Agency.objects.all(), allow_null=True, required=False
     )
@@ -507,6 +511,9 @@ class AgencySerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializ
 
 
 class MembershipSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Membership]):
+    """A user's role in an agency: viewers read, editors change the agency's initiatives,
+    managers also receive escalated reminders."""
+
     user = SummaryRelatedField(UserSummarySerializer, queryset=get_user_model().objects.all())
     agency = SummaryRelatedField(AgencySummarySerializer, queryset=Agency.objects.all())
 
@@ -537,6 +544,8 @@ class WholeItemsMixin:
 class SupportingAgencySerializer(
     WholeItemsMixin, FastReadMixin, serializers.ModelSerializer[InitiativeAgency]
 ):
+    """An agency that supports an initiative beside its lead, and how."""
+
     agency = SummaryRelatedField(AgencySummarySerializer, queryset=Agency.objects.all())
 
     class Meta:
@@ -545,6 +554,8 @@ class SupportingAgencySerializer(
 
 
 class CitationSerializer(FastReadMixin, serializers.ModelSerializer[InitiativeSource]):
+    """A source that announced or reported the initiative, with the passage quoted from it."""
+
     source = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.source
         SourceSummarySerializer, queryset=Source.objects.all()
     )
@@ -624,6 +635,10 @@ class InitiativeListSerializer(serializers.ListSerializer[Initiative]):
 
 
 class InitiativeSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Initiative]):
+    """An announced action, programme or goal: its lead agency (`owner_agency`) and supporting
+    agencies, status and delivery confidence, dates, and counts of its milestones. `version`
+    moves with every change; the detail's `ETag` carries it for `If-Match`."""
+
     owner_agency = SummaryRelatedField(AgencySummarySerializer, queryset=Agency.objects.all())
     parent = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.parent
         InitiativeSummarySerializer,
@@ -722,6 +737,9 @@ class InitiativeSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeri
 
 
 class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Milestone]):
+    """A dated commitment of an initiative. `due_status`, `is_overdue` and `days_slipped` are
+    worked out from the dates and the status, as of today."""
+
     initiative = SummaryRelatedField(InitiativeSummarySerializer, queryset=Initiative.objects.all())
     owner = SummaryRelatedField(
         UserSummarySerializer,
@@ -816,6 +834,9 @@ class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
 class ProgressUpdateSerializer(
     FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[ProgressUpdate]
 ):
+    """An entry of an initiative's progress timeline, with the status, confidence or progress
+    it set, if any. Posted updates are never changed."""
+
     initiative = SummaryRelatedField(InitiativeSummarySerializer, queryset=Initiative.objects.all())
     author = UserSummarySerializer(read_only=True)
 
@@ -855,11 +876,13 @@ class PostUpdateSerializer(serializers.Serializer[Any]):
 
 class CompleteMilestoneSerializer(serializers.Serializer[Any]):
     completed_on = serializers.DateField(
-        required=False, help_text="The day it was done; default today in TIME_ZONE."
+        required=False, help_text="The day it was done; default today (in the tracker's time zone)."
     )
 
 
 class IndicatorSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Indicator]):
+    """A measured quantity that shows an initiative's delivery, with its baseline and target."""
+
     initiative = SummaryRelatedField(InitiativeSummarySerializer, queryset=Initiative.objects.all())
 
     class Meta:
@@ -885,6 +908,9 @@ class IndicatorSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
 class IndicatorReadingSerializer(
     FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[IndicatorReading]
 ):
+    """A dated value of an indicator, as its source states it (with a qualifier such as
+    "more than")."""
+
     indicator = SummaryRelatedField(IndicatorSummarySerializer, queryset=Indicator.objects.all())
     source = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.source
         SourceSummarySerializer, queryset=Source.objects.all(), allow_null=True, required=False
@@ -905,9 +931,13 @@ class IndicatorReadingSerializer(
 
 
 class HistoryChangeSerializer(serializers.Serializer[Any]):
+    """One field's change from one version to the next."""
+
     field = serializers.CharField()
-    old = serializers.JSONField(allow_null=True)
-    new = serializers.JSONField(allow_null=True)
+    # Only ever written out: allow_null would change nothing but the schema, where it adds a
+    # second null to "any value" (and a null then matches both branches of its oneOf).
+    old = serializers.JSONField(help_text="The value before: any JSON value, null included.")
+    new = serializers.JSONField(help_text="The value after: any JSON value, null included.")
 
 
 class HistoryEntrySerializer(serializers.Serializer[Any]):
@@ -943,7 +973,7 @@ class OnTimeRateSerializer(serializers.Serializer[Any]):
 
 
 class DashboardSerializer(serializers.Serializer[Any]):
-    as_of = serializers.DateField(help_text="Today in TIME_ZONE.")
+    as_of = serializers.DateField(help_text="Today, in the tracker's time zone.")
     initiatives_by_status = serializers.DictField(child=serializers.IntegerField())
     initiatives_by_confidence = serializers.DictField(child=serializers.IntegerField())
     initiatives_by_lead_agency = CountByAgencySerializer(many=True)

@@ -22,7 +22,6 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound
-from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -31,7 +30,7 @@ from rest_framework.views import APIView
 from initiatives import selectors, services
 from initiatives.api import serializers as s
 from initiatives.api.conditional import ContentETagMixin, content_digest, not_modified
-from initiatives.api.export import Column, CsvFormatNegotiation, CSVRenderer, csv_response
+from initiatives.api.export import Column, CsvExportMixin
 from initiatives.api.filtersets import (
     AgencyFilterSet,
     IndicatorFilterSet,
@@ -85,20 +84,6 @@ def etag_of(instance: Any, representation: Any) -> str:
     when anything shown changes without a write to the row (its milestone counts, say)."""
     digest = content_digest(ORJSONRenderer().render(representation))[:16]
     return f'"v{instance.version}-{digest}"'
-
-
-class CsvExportMixin:
-    """``?format=csv`` on a list: every filtered row, streamed, in ``csv_columns``."""
-
-    csv_name: str
-    csv_columns: list[Column]
-    CSV_CHUNK = 2000
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        if getattr(request.accepted_renderer, "format", None) != "csv":
-            return super().list(request, *args, **kwargs)  # type: ignore[misc]
-        rows = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-        return csv_response(self.csv_name, self.csv_columns, rows.iterator(self.CSV_CHUNK))
 
 
 # How to read pages asked for again, their queries compiled, by view, query string and day
@@ -175,23 +160,6 @@ class RowListMixin:
         reading = dataclasses.replace(reading, queries=compiled)
         PAGES.put(reuse, reading)
         return reading
-
-
-def csv_list_schema(serializer: type[BaseSerializer[Any]]) -> Any:
-    return extend_schema(
-        responses={
-            (200, "application/json"): serializer(many=True),
-            (200, "text/csv"): OpenApiTypes.STR,
-        },
-        parameters=[
-            OpenApiParameter(
-                "format",
-                OpenApiTypes.STR,
-                enum=["json", "csv"],
-                description="csv: every filtered row (not one page) as a CSV download.",
-            )
-        ],
-    )
 
 
 class CreateChecksLeadAgencyMixin:
@@ -285,8 +253,9 @@ def versioned_schema(serializer: type[BaseSerializer[Any]]) -> dict[str, Any]:
 
 
 class AgencyViewSet(ContentETagMixin, viewsets.ModelViewSet):
-    lookup_value_regex = ID_PATTERN
     """Government units. Everyone reads; superusers change."""
+
+    lookup_value_regex = ID_PATTERN
 
     queryset = Agency.objects.select_related("parent").order_by("short_name")
     serializer_class = s.AgencySerializer
@@ -296,9 +265,10 @@ class AgencyViewSet(ContentETagMixin, viewsets.ModelViewSet):
 
 
 class MembershipViewSet(ContentETagMixin, viewsets.ModelViewSet):
-    lookup_value_regex = ID_PATTERN
     """Who holds which role in which agency. Superusers see and change all memberships;
     everyone else sees their own."""
+
+    lookup_value_regex = ID_PATTERN
 
     serializer_class = s.MembershipSerializer
     filterset_class = MembershipFilterSet
@@ -340,14 +310,10 @@ def _initiatives_for_api_on(today: datetime.date) -> QuerySet[Initiative]:
     )
 
 
-@extend_schema_view(
-    list=csv_list_schema(s.InitiativeSerializer), **versioned_schema(s.InitiativeSerializer)
-)
+@extend_schema_view(**versioned_schema(s.InitiativeSerializer))
 class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
     """Announced actions, programmes and goals, with their lead and supporting agencies."""
 
-    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    content_negotiation_class = CsvFormatNegotiation
     csv_name = "initiatives"
     csv_columns: list[Column] = [
         ("id", lambda i: i.pk),
@@ -379,8 +345,7 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
     permission_classes = [LeadAgencyEditsOrReadOnly]
 
     def get_queryset(self) -> QuerySet[Initiative]:
-        renderer = getattr(self.request, "accepted_renderer", None)
-        if self.action == "list" and renderer is not None and renderer.format == "csv":
+        if self.action == "export":  # the CSV names the supporting agencies of every row
             return initiatives_for_api().prefetch_related("agency_roles__agency")
         # The serializer reads the related summaries of a page at once.
         return initiatives_for_api()
@@ -438,14 +403,10 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
         return Response(s.HistoryEntrySerializer(entries, many=True).data)
 
 
-@extend_schema_view(
-    list=csv_list_schema(s.MilestoneSerializer), **versioned_schema(s.MilestoneSerializer)
-)
+@extend_schema_view(**versioned_schema(s.MilestoneSerializer))
 class MilestoneViewSet(CsvExportMixin, RowListMixin, VersionedModelViewSet):
     """Dated commitments of initiatives, ordered by due date (no date last)."""
 
-    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    content_negotiation_class = CsvFormatNegotiation
     csv_name = "milestones"
     csv_columns: list[Column] = [
         ("id", lambda m: m.pk),
@@ -469,8 +430,7 @@ class MilestoneViewSet(CsvExportMixin, RowListMixin, VersionedModelViewSet):
     )
 
     def get_queryset(self) -> QuerySet[Milestone]:
-        renderer = getattr(self.request, "accepted_renderer", None)
-        if self.action == "list" and renderer is not None and renderer.format != "csv":
+        if self.action == "list":
             # A page needs the milestone and two words of each relation, not whole rows.
             return Milestone.objects.for_listing()
         return super().get_queryset()
@@ -487,7 +447,7 @@ class MilestoneViewSet(CsvExportMixin, RowListMixin, VersionedModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
-        """Mark the milestone done, on the given day or today in TIME_ZONE."""
+        """Mark the milestone done, on the given day or today (in the tracker's time zone)."""
         payload = s.CompleteMilestoneSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         with transaction.atomic():

@@ -62,3 +62,16 @@ def world(db: None) -> World:
 @pytest.fixture
 def editor(world: World) -> APIClient:
     return world.client("editor")
+
+
+def assert_not_served(response: Any, wanted: str, served: str) -> str:
+    """``response`` is the 406 of ``?format=wanted`` on a path that serves ``served``; its
+    message."""
+    assert response.status_code == 406, response.content
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert list(body) == ["format"]
+    (message,) = body["format"]
+    assert f"“{wanted}”" in message
+    assert f"it serves {served}." in message
+    return str(message)

@@ -94,7 +94,7 @@ def test_csv_export_gives_every_filtered_row(world: World, editor: APIClient) ->
         InitiativeFactory(
             owner_agency=world.lead if n % 2 else world.elsewhere, title=f"Action {n}"
         )
-    rows = rows_of(editor.get("/api/v1/initiatives/", {"format": "csv", "owner_agency": "MIIT"}))
+    rows = rows_of(editor.get("/api/v1/initiatives/export/", {"owner_agency": "MIIT"}))
     assert len(rows) == 30  # all of them, not one page of 50 or fewer
     assert {row["lead_agency"] for row in rows} == {"MIIT"}
     json_ids = [
@@ -112,15 +112,26 @@ def test_milestone_csv_keeps_the_filters_and_order(
     initiative = InitiativeFactory(owner_agency=world.lead, title="光 Light")
     late = milestone(initiative, D(2030, 6, 1))
     milestone(initiative, D(2030, 12, 1))
-    rows = rows_of(editor.get("/api/v1/milestones/", {"format": "csv", "overdue": "true"}))
+    rows = rows_of(editor.get("/api/v1/milestones/export/", {"overdue": "true"}))
     assert [(int(r["id"]), r["due_status"], r["initiative"]) for r in rows] == [
         (late.pk, "overdue", "光 Light")
     ]
 
 
-def test_csv_with_a_bad_filter_is_still_a_400(editor: APIClient) -> None:
-    response = editor.get("/api/v1/milestones/", {"format": "csv", "overdue": "maybe"})
+@pytest.mark.parametrize("accept", ["*/*", "text/csv"])
+def test_csv_with_a_bad_filter_is_a_400_in_json_naming_it(editor: APIClient, accept: str) -> None:
+    response = editor.get("/api/v1/milestones/export/", {"overdue": "maybe"}, HTTP_ACCEPT=accept)
     assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert list(response.json()) == ["overdue"]
+
+
+def test_csv_export_refused_is_a_json_error(world: World) -> None:
+    response = world.client("anonymous").get("/api/v1/initiatives/export/")
+    assert (response.status_code, response["Content-Type"]) == (401, "application/json")
+    assert "detail" in response.json()
+    options = world.client("editor").options("/api/v1/initiatives/export/")
+    assert (options.status_code, options["Content-Type"]) == (200, "application/json")
 
 
 def test_throttling_answers_429_with_retry_after(
@@ -137,15 +148,3 @@ def test_throttling_answers_429_with_retry_after(
     assert int(client.get("/api/v1/agencies/")["Retry-After"]) > 0
     anonymous = world.client("anonymous")
     assert [anonymous.get("/api/v1/agencies/").status_code for _ in range(3)] == [200, 200, 429]
-
-
-@pytest.mark.parametrize("url", ["/api/v1/initiatives/", "/api/v1/milestones/"])
-def test_unknown_format_is_a_400_naming_it(editor: APIClient, url: str) -> None:
-    response = editor.get(url, {"format": "xml"})
-    assert response.status_code == 400
-    assert list(response.json()) == ["format"]
-    assert editor.get(url, {"format": "json"}).status_code == 200
-
-
-def test_format_means_nothing_elsewhere(editor: APIClient) -> None:
-    assert editor.get("/api/v1/agencies/", {"format": "anything"}).status_code == 200
