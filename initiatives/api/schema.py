@@ -108,7 +108,7 @@ def lib_doc_excludes() -> list[Any]:
     theirs (drf-spectacular's GET_LIB_DOC_EXCLUDES, beside its own list)."""
     # Imported here: this module is loaded with the settings, before the API's modules.
     from initiatives.api import serializers as api_serializers
-    from initiatives.api import views
+    from initiatives.api import versioned, views
     from initiatives.api.conditional import ContentETagMixin
     from initiatives.api.export import CsvExportMixin
     from initiatives.api.renderers import JsonErrorsMixin
@@ -121,8 +121,8 @@ def lib_doc_excludes() -> list[Any]:
         JsonErrorsMixin,
         CsvExportMixin,
         views.RowListMixin,
-        views.CreateChecksLeadAgencyMixin,
-        views.VersionedModelViewSet,
+        versioned.CreateChecksLeadAgencyMixin,
+        versioned.VersionedModelViewSet,
     ]
 
 
