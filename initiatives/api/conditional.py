@@ -44,6 +44,7 @@ class ContentETagMixin:
         conditional = request.method in ("GET", "HEAD") and self.is_conditional()
         if not conditional or response.status_code != 200 or response.streaming:
             return response
-        response.render()
-        response["ETag"] = quote_etag(content_digest(response.content))
+        if "ETag" not in response:  # a versioned detail brings its own
+            response.render()
+            response["ETag"] = quote_etag(content_digest(response.content))
         return not_modified(request, response)

@@ -174,7 +174,8 @@ class TrackerAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if self._is_conditional_get():
-            responses["304"] = {"description": NOT_MODIFIED}
+            etag = {"schema": {"type": "string"}, "description": "The ETag, still current."}
+            responses["304"] = {"description": NOT_MODIFIED, "headers": {"ETag": etag}}
         for code in self._error_codes():
             if code in responses:
                 continue
@@ -207,9 +208,10 @@ class TrackerAutoSchema(AutoSchema):
             headers["ETag"] = {
                 "schema": {"type": "string"},
                 "description": (
-                    "A hash of this answer; send it back as If-None-Match."
-                    if content_etag
-                    else "The version just read or written; send it back as If-Match."
+                    "The version just read or written, and a hash of what it shows: send it "
+                    "back as If-Match to write, or as If-None-Match to ask whether it changed."
+                    if version_etag
+                    else "A hash of this answer; send it back as If-None-Match."
                 ),
             }
         return headers

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from initiatives.api.conditional import ContentETagMixin, content_digest, not_modified
+from initiatives.api.conditional import ContentETagMixin, content_digest
 from initiatives.api.renderers import ORJSONRenderer
 
 # Ids are positive integers; anything else in the path is a 404, not a failed lookup.
@@ -103,8 +103,12 @@ class VersionedModelViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, views
         """The detail as a new read would show it, after a write: counts and all."""
         return self.detail_response(self.get_object())
 
+    def is_conditional(self) -> bool:
+        # A detail answers If-None-Match too, with its own ETag (see ContentETagMixin).
+        return super().is_conditional() or self.action == "retrieve"
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        return not_modified(request, self.detail_response(self.get_object()))
+        return self.detail_response(self.get_object())
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with transaction.atomic():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from tests.factories import InitiativeFactory, MilestoneFactory
@@ -70,3 +71,12 @@ def test_a_detail_answers_304_while_it_is_unchanged(
     # then 304, no body, the same validator
     assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
     assert editor.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/initiatives/{id}/", "/api/v1/milestones/{id}/"])
+def test_the_schema_documents_a_detail_revalidation(path: str) -> None:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    retrieve = schema["paths"][path]["get"]
+    assert "If-None-Match" in {p["name"] for p in retrieve["parameters"] if p["in"] == "header"}
+    assert "ETag" in retrieve["responses"]["304"]["headers"]
+    assert "ETag" in retrieve["responses"]["200"]["headers"]
