@@ -34,12 +34,26 @@ class _Echo:
         return value
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` as a CSV cell no spreadsheet executes: text that would start a formula gets a
+    leading apostrophe, which spreadsheets show as text. Numbers and dates are left alone."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_rows(columns: list[Column], rows: Iterable[Any]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     # A byte-order mark makes spreadsheet programs read the UTF-8 (Chinese names) correctly.
     yield "\ufeff" + writer.writerow([header for header, _ in columns])
     for row in rows:
-        yield writer.writerow(["" if (v := value(row)) is None else v for _, value in columns])
+        yield writer.writerow([spreadsheet_safe(value(row)) for _, value in columns])
 
 
 def csv_response(name: str, columns: list[Column], rows: Iterable[Any]) -> StreamingHttpResponse:
