@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -15,8 +16,8 @@ FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "@S
 FORMULAS += ["\tTAB", "\rCR"]
 
 
-def cells(response: object) -> list[dict[str, str]]:
-    body = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+def cells(response: Any) -> list[dict[str, str]]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(body)))
 
 
