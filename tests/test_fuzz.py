@@ -74,3 +74,30 @@ def test_every_operation_as_an_editor(case: Any, editor_headers: dict[str, str])
 @pytest.mark.django_db
 def test_every_operation_anonymously(case: Any) -> None:
     case.call_and_validate(checks=CHECKS)
+
+
+@pytest.mark.django_db
+def test_linked_sequences_as_an_editor(editor_headers: dict[str, str]) -> None:
+    # The stateful phase: sequences of calls that feed one answer's ids into the next request
+    # (create a milestone, read it, complete it...), as a front-end does.
+    called: list[str] = []
+
+    class EditorWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            called.append(f"{case.method} {case.path}")
+            return {"headers": editor_headers}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    examples = int(os.environ.get("FUZZ_EXAMPLES", "3")) * 5
+    EditorWorkflow.run(
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # the schema's links lead somewhere: sequences of more than one call ran
+    assert len(called) > examples
