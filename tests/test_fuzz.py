@@ -82,7 +82,7 @@ def test_linked_sequences_as_an_editor(editor_headers: dict[str, str]) -> None:
     # (create a milestone, read it, complete it...), as a front-end does.
     called: list[str] = []
 
-    class EditorWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+    class EditorWorkflow(schema.as_state_machine()):
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             called.append(f"{case.method} {case.path}")
             return {"headers": editor_headers}
