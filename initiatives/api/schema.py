@@ -65,6 +65,15 @@ class FilterParameters(DjangoFilterExtension):
         parameters: list[dict[str, Any]] = super().resolve_filter_field(
             auto_schema, model, filterset_class, field_name, filter_field
         )
+        # The bounds the filter's form field checks, so that a client knows them beforehand.
+        bounds = {
+            keyword: filter_field.extra[argument]
+            for keyword, argument in (("minimum", "min_value"), ("maximum", "max_value"))
+            if filter_field.extra.get(argument) is not None
+        }
+        for parameter in parameters:
+            if parameter["schema"].get("type") in ("integer", "number"):
+                parameter["schema"].update(bounds)
         if not isinstance(filter_field, MultiValueFilter):
             return parameters
         for parameter in parameters:
