@@ -194,6 +194,8 @@ def celery_worker(database: str, smtp_port: int) -> Iterator[tuple[subprocess.Po
         database,
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        # The worker logs through LOG_LEVEL; its "ready." and banner lines are INFO.
+        LOG_LEVEL="INFO",
     )
     # No --concurrency: the setting decides, as in docker-compose.yml.
     command = [
