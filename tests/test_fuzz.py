@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -41,6 +42,18 @@ BOUNDED = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+def test_the_cases_include_negative_data_and_the_coverage_phase() -> None:
+    # schemathesis' defaults, relied on here: each operation gets its schema's examples, the
+    # coverage phase's boundary values and data that breaks the schema, then random cases.
+    phases = schema.config.phases
+    assert (phases.examples.enabled, phases.coverage.enabled, phases.fuzzing.enabled) == (
+        True,
+        True,
+        True,
+    )
+    assert set(schema.config.generation.modes) == set(GenerationMode)
 
 
 @pytest.fixture(autouse=True)
