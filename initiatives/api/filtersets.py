@@ -325,23 +325,6 @@ class MilestoneFilterSet(FilterSet):
     )
     ordering = OrderingFilter(fields=["due_date", "id", "title", "updated_at"])
 
-    # Filters whose SQL follows from their text and today's date alone, so a page asked for
-    # with them again may run its compiled queries (RowListMixin). Not ``agency``: it looks
-    # short names up in the database.
-    reusable_filters = frozenset(
-        [
-            "initiative",
-            "status",
-            "owner",
-            "due_after",
-            "due_before",
-            "overdue",
-            "due_status",
-            "due_within",
-            "ordering",
-        ]
-    )
-
     class Meta:
         model = Milestone
         fields: list[str] = []

@@ -117,7 +117,7 @@ def lib_doc_excludes() -> list[Any]:
     theirs (drf-spectacular's GET_LIB_DOC_EXCLUDES, beside its own list)."""
     # Imported here: this module is loaded with the settings, before the API's modules.
     from initiatives.api import serializers as api_serializers
-    from initiatives.api import versioned, views
+    from initiatives.api import versioned
     from initiatives.api.conditional import ContentETagMixin
     from initiatives.api.export import CsvExportMixin
     from initiatives.api.renderers import JsonErrorsMixin
@@ -129,7 +129,6 @@ def lib_doc_excludes() -> list[Any]:
         ContentETagMixin,
         JsonErrorsMixin,
         CsvExportMixin,
-        views.RowListMixin,
         versioned.CreateChecksLeadAgencyMixin,
         versioned.VersionedModelViewSet,
     ]

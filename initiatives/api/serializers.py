@@ -13,12 +13,11 @@ import datetime
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -193,14 +192,10 @@ def _generic(field: serializers.Field[Any, Any, Any, Any], obj: Any) -> Any:
 
 class Rendering(NamedTuple):
     """How a field is rendered: ``render(obj)`` gives its JSON value as DRF would; ``shared``:
-    the same for every request (it reads nothing of the serializer's context); ``inline``: a
-    Python expression of the value ``{0}`` (and of ``{helper}``, if given) with the same JSON,
-    for plain rows, which always have the column (see ``_row_function_maker``), or None."""
+    the same for every request (it reads nothing of the serializer's context)."""
 
     render: Callable[[Any], Any]
     shared: bool
-    inline: str | None = None
-    helper: Any = None
 
 
 def _compile(field: serializers.Field[Any, Any, Any, Any]) -> Rendering:
@@ -224,10 +219,7 @@ def _compile(field: serializers.Field[Any, Any, Any, Any]) -> Rendering:
             text = value.astimezone(zone).isoformat()
             return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-        # Inline, the date-time is left to the JSON renderer, in the same zone: orjson writes
-        # it as DRF does (ISO 8601, "Z" for UTC) in a tenth of the time isoformat() takes.
-        inline = "(None if {0} is None else {0}.astimezone({helper}))"
-        return Rendering(render_datetime, shared=True, inline=inline, helper=zone)
+        return Rendering(render_datetime, shared=True)
     if isinstance(
         field, serializers.DateTimeField | serializers.DecimalField | SummaryRelatedField
     ):
@@ -237,14 +229,12 @@ def _compile(field: serializers.Field[Any, Any, Any, Any]) -> Rendering:
             shared=True,
         )
     if isinstance(field, serializers.DateField):
-        # Inline, the date is left to the JSON renderer, which writes it as isoformat() does.
         return Rendering(
             lambda obj: value if (value := read(obj)) in (None, SKIP) else value.isoformat(),
             shared=True,
-            inline="{0}",
         )
     if isinstance(field, _RAW_FIELDS) and not isinstance(field, serializers.MultipleChoiceField):
-        return Rendering(read, shared=True, inline="{0}")
+        return Rendering(read, shared=True)
     return Rendering(
         lambda obj: (
             value if (value := read(obj)) in (None, SKIP) else field.to_representation(value)
@@ -261,101 +251,6 @@ def _summarised(name: str) -> Callable[[Any], Any]:
     return lambda obj: getattr(obj, RELATED_SUMMARIES)[name]
 
 
-class Reading(NamedTuple):
-    """The columns a field needs, and either its reader (or the name of the serializer method
-    that reads) or the reading as an expression of its columns ``{0}``, ``{1}``... (and
-    ``{helper}``)."""
-
-    columns: tuple[str, ...]
-    reader: Callable[[Any], Any] | str | None = None
-    inline: str | None = None
-    helper: Any = None
-
-
-def _summary_from_row(field: SummaryRelatedField, source: str) -> Reading:
-    """A related row's summary from the columns ``source`` (its id) and ``source__<name>``
-    (dates among them left to the renderer, as a row's own are)."""
-    names = list(field.summary.Meta.fields)
-    if names[0] != "id":
-        raise ValueError(f"{field.summary.__name__} must list id first")
-    columns = (source, *(f"{source}__{name}" for name in names[1:]))
-    # {0} is the id; braces doubled for str.format.
-    entries = ", ".join(f"{name!r}: {{{number}}}" for number, name in enumerate(names))
-    return Reading(columns, inline=f"(None if {{0}} is None else {{{{{entries}}}}})")
-
-
-def _row_reading(serializer: Any, name: str, field: Any) -> Reading | None:
-    """How to render ``field`` from a plain row of columns; None when it needs the instance."""
-    if name in serializer.summarised_fields:
-        return None
-    if isinstance(field, serializers.SerializerMethodField):
-        inputs = serializer.row_inputs.get(name)
-        # The method's name: it is looked up on the serializer that renders the rows.
-        return None if inputs is None else Reading(tuple(inputs), field.method_name)
-    if field.source == "*" or len(field.source_attrs) != 1:
-        return None
-    source = field.source_attrs[0]
-    if isinstance(field, SummaryRelatedField):
-        return _summary_from_row(field, source)
-    try:
-        model_field = serializer.Meta.model._meta.get_field(source)
-    except FieldDoesNotExist:
-        return None
-    if model_field.is_relation or not model_field.concrete:
-        return None
-    rendering = _compile(field)
-    if not rendering.shared:
-        return None
-    return Reading((source,), rendering.render, rendering.inline, rendering.helper)
-
-
-@dataclass(frozen=True)
-class RowPlan:
-    columns: list[str]
-    # Makes the row renderer for a serializer (see _row_function_maker).
-    renderer_for: Callable[[Any], Callable[[Any], dict[str, Any]]]
-
-
-def _row_function_maker(
-    columns: list[str], readings: list[tuple[str, Reading]]
-) -> Callable[[Any], Callable[[Any], dict[str, Any]]]:
-    """Writes out, as Python, one function that renders a row read with ``columns``; returns
-    what makes it for a serializer (whose methods some fields call).
-
-    A field per call (a reader, then a converter) made rendering half of a list request's
-    time. Most fields are a column as it is, or a date in ISO form, which the written-out
-    function reads by position, inline; the others call their reader. The source holds only
-    field names (identifiers) and column positions, never data. Compiled once per serializer
-    class.
-    """
-    position = {column: number for number, column in enumerate(columns)}
-    namespace: dict[str, Any] = {}
-    methods, entries = [], []
-    for number, (name, reading) in enumerate(readings):
-        if reading.inline is not None:
-            values = [f"row[{position[column]}]" for column in reading.columns]
-            if reading.helper is not None:
-                namespace[f"helper_{number}"] = reading.helper
-            expression = reading.inline.format(*values, helper=f"helper_{number}")
-        elif isinstance(reading.reader, str):  # a method of the serializer
-            methods.append(f"    read_{number} = serializer.{reading.reader}\n")
-            expression = f"read_{number}(row)"
-        else:
-            namespace[f"read_{number}"] = reading.reader
-            expression = f"read_{number}(row)"
-        entries.append(f"            {name!r}: {expression},\n")
-    source = (
-        "def make(serializer):\n"
-        + "".join(methods)
-        + "    def render(row):\n        return {\n"
-        + "".join(entries)
-        + "        }\n    return render\n"
-    )
-    exec(compile(source, "<row renderer>", "exec"), namespace)  # noqa: S102
-    return cast(Callable[[Any], Callable[[Any], dict[str, Any]]], namespace["make"])
-
-
-_ROW_PLANS: dict[type[Any], RowPlan | None] = {}
 # Read plans that depend on no request, by serializer class (see FastReadMixin).
 _READ_PLANS: dict[type[Any], list[tuple[str, Callable[[Any], Any]]]] = {}
 
@@ -373,43 +268,7 @@ class FastReadMixin:
     # Nested lists read beforehand for a whole page, found on each object as
     # ``related_summaries[name]`` (see attach_related_summaries).
     summarised_fields: tuple[str, ...] = ()
-    # For each SerializerMethodField, the columns its method reads (rows have nothing else).
-    row_inputs: dict[str, tuple[str, ...]] = {}
     _read_plan: list[tuple[str, Callable[[Any], Any]]] | None = None
-
-    def _row_plan(self) -> RowPlan | None:
-        """This serializer class's row plan, compiled on first use (building a ModelSerializer's
-        fields on every request would cost more than rendering the page's rows)."""
-        cls = type(self)
-        if cls not in _ROW_PLANS:
-            columns: dict[str, None] = {}
-            readings = []
-            for name, field in self.fields.items():
-                if field.write_only:
-                    continue
-                reading = _row_reading(self, name, field)
-                if reading is None:
-                    _ROW_PLANS[cls] = None
-                    return None
-                columns.update(dict.fromkeys(reading.columns))
-                readings.append((name, reading))
-            _ROW_PLANS[cls] = RowPlan(list(columns), _row_function_maker(list(columns), readings))
-        return _ROW_PLANS[cls]
-
-    def row_columns(self) -> list[str] | None:
-        """The columns a list reads to render plain rows (``values_list(named=True)``), with
-        no model instance per row; None when some field needs the instance."""
-        plan = self._row_plan()
-        return None if plan is None else plan.columns
-
-    def row_renderer(self) -> Callable[[Any], dict[str, Any]]:
-        """Renders a row read with ``row_columns`` to the JSON ``to_representation`` gives
-        for the instance (dates and date-times, the latter in the zone, are left to the
-        renderer)."""
-        plan = self._row_plan()
-        if plan is None:
-            raise TypeError(f"{type(self).__name__} cannot render plain rows")
-        return plan.renderer_for(self)
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         plan = self._read_plan or _READ_PLANS.get(type(self))
@@ -752,12 +611,6 @@ class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
     is_overdue = serializers.SerializerMethodField()
     days_slipped = serializers.SerializerMethodField()
 
-    # What the computed fields read, so a list can render plain rows (see FastReadMixin).
-    row_inputs = {
-        "due_status": ("status", "due_date"),
-        "is_overdue": ("status", "due_date"),
-        "days_slipped": ("due_date", "baseline_due_date"),
-    }
 
     class Meta:
         model = Milestone

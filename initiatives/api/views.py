@@ -3,10 +3,8 @@ workflow actions call ``initiatives.services``."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import functools
-from collections.abc import Hashable
 from typing import Any, cast
 
 from django.db import transaction
@@ -50,7 +48,6 @@ from initiatives.api.versioned import (
     VersionedModelViewSet,
     versioned_schema,
 )
-from initiatives.compiled import CompiledCache, CompiledValuesList, NotCompilable
 from initiatives.dates import local_today
 from initiatives.models import (
     Agency,
@@ -61,81 +58,6 @@ from initiatives.models import (
     Milestone,
     ProgressUpdate,
 )
-
-# How to read pages asked for again, their queries compiled, by view, query string and day
-# (see RowListMixin).
-PAGES = CompiledCache(size=512)
-# Query parameters besides filters that a reusable page may have.
-REUSABLE_PARAMETERS = frozenset({"page_size", "cursor", "format"})
-
-
-class RowListMixin:
-    """Lists render plain rows (``values_list``) through the serializer's row plan: no model
-    instance per row, which costs more than the page's query. Falls back to instances when a
-    field needs one (see ``FastReadMixin.row_columns``).
-
-    A page asked for again (a front-end polling it) runs the SQL the ORM compiled for it the
-    first time: composing the filters and compiling the query cost a third of such a request.
-    Only when its query string holds nothing but the FilterSet's ``reusable_filters`` (whose
-    SQL follows from their text and today's date alone), the page size and the cursor.
-    """
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        view = cast(Any, self)
-        serializer = view.get_serializer()
-        columns = serializer.row_columns()
-        if columns is None:
-            return cast(Response, super().list(request, *args, **kwargs))  # type: ignore[misc]
-        reuse = self.reusable_page_key(request)
-        reading = PAGES.get(reuse) if reuse is not None else None
-        if reading is None:
-            queryset = view.filter_queryset(view.get_queryset())
-            if isinstance(view.paginator, KeysetPagination):  # the cursor reads its keys off a row
-                keys = [key.field for key in view.paginator.keys_for(queryset)]
-                columns = [*columns, *(key for key in keys if key not in columns)]
-            rows = queryset.values_list(*columns, named=True)
-            reading = self.compiled_reading(reuse, rows)
-            page = view.paginate_queryset(rows) if reading is None else None
-        if reading is not None:
-            page = view.paginator.read_page(reading, request, CompiledValuesList.named_rows)
-        render = serializer.row_renderer()
-        data = [render(row) for row in (rows if page is None else page)]
-        return cast(
-            Response, view.get_paginated_response(data) if page is not None else Response(data)
-        )
-
-    def reusable_page_key(self, request: Request) -> Hashable | None:
-        """What identifies a page whose compiled queries may be reused (see the class), or
-        None."""
-        view = cast(Any, self)
-        reusable: frozenset[str] = getattr(view.filterset_class, "reusable_filters", frozenset())
-        if request.method not in ("GET", "HEAD") or not isinstance(
-            view.paginator, KeysetPagination
-        ):
-            return None
-        params = request.query_params
-        if any(name not in reusable and name not in REUSABLE_PARAMETERS for name in params):
-            return None  # a filter that reads the database, or one not known to be harmless
-        return (
-            type(self),
-            tuple(sorted((n, tuple(params.getlist(n))) for n in params)),
-            local_today(),
-        )
-
-    def compiled_reading(self, reuse: Hashable | None, rows: QuerySet[Any]) -> Any:
-        """How to read the page of ``rows`` asked for, its queries compiled and kept under
-        ``reuse``; None when the page is not to be kept."""
-        if reuse is None:
-            return None
-        view = cast(Any, self)
-        reading = view.paginator.reading_for(rows, self.request)  # type: ignore[attr-defined]
-        try:
-            compiled = [CompiledValuesList(query) for query in reading.queries]
-        except NotCompilable:
-            return None
-        reading = dataclasses.replace(reading, queries=compiled)
-        PAGES.put(reuse, reading)
-        return reading
 
 
 class AgencyViewSet(ContentETagMixin, viewsets.ModelViewSet):
@@ -290,7 +212,7 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
 
 
 @extend_schema_view(**versioned_schema(s.MilestoneSerializer))
-class MilestoneViewSet(CsvExportMixin, RowListMixin, VersionedModelViewSet):
+class MilestoneViewSet(CsvExportMixin, VersionedModelViewSet):
     """Dated commitments of initiatives, ordered by due date (no date last)."""
 
     csv_name = "milestones"

@@ -110,8 +110,7 @@ def test_a_milestone_list_renders_plain_rows_as_the_detail_renders_the_instance(
     MilestoneFactory(initiative=initiative, status="done", completed_on=datetime.date(2024, 1, 2))
     MilestoneFactory(initiative=initiative, status="cancelled", due_date=datetime.date(2020, 1, 1))
     MilestoneFactory(initiative=initiative, due_date=datetime.date(2020, 1, 1))
-    # when the list (read as plain rows) and each detail (read as an instance) are fetched
-    assert s.MilestoneSerializer().row_columns() is not None
+    # when the list and each detail are fetched
     client.force_login(owner)
     listed = client.get("/api/v1/milestones/?page_size=200").json()["results"]
     # then they agree row for row, field for field
