@@ -135,7 +135,7 @@ else:
         # preparing off by default for transaction-mode poolers (PgBouncer before 1.21 cannot
         # keep prepared statements); set DB_PREPARE_THRESHOLD empty behind one.
         threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
-        if threshold and not threshold.isdigit():
+        if threshold and not (threshold.isascii() and threshold.isdigit()):
             raise ImproperlyConfigured("DB_PREPARE_THRESHOLD must be a whole number, or empty.")
         DATABASES["default"]["OPTIONS"] = {
             "server_side_binding": True,

@@ -11,16 +11,15 @@ answers the rows that match any of them, ``ordering`` sorts by each key in turn.
 
 from __future__ import annotations
 
-import copy
-from typing import Any, ClassVar
+from typing import Any
 
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django_filters.filters import FilterMethod
 from django_filters.widgets import BaseCSVWidget
 from drf_spectacular.utils import extend_schema_field
 
+from initiatives.api.numbers import is_whole_number
 from initiatives.models import (
     Agency,
     Indicator,
@@ -87,10 +86,12 @@ class AgencyReferenceField(forms.Field):
         references = [part.strip() for part in value or () if part.strip()]
         if not references:
             return None
-        if any(len(ref) > (18 if ref.isdigit() else 32) or "\x00" in ref for ref in references):
+        if any(
+            len(ref) > (18 if is_whole_number(ref) else 32) or "\x00" in ref for ref in references
+        ):
             raise forms.ValidationError("Give agency ids or short names.")
-        ids = {int(ref) for ref in references if ref.isdigit()}
-        names = {ref.lower() for ref in references if not ref.isdigit()}
+        ids = {int(ref) for ref in references if is_whole_number(ref)}
+        names = {ref.lower() for ref in references if not is_whole_number(ref)}
         matches = Q(pk__in=ids)
         for name in names:
             matches |= Q(short_name__iexact=name)
@@ -100,7 +101,11 @@ class AgencyReferenceField(forms.Field):
         unknown = [
             ref
             for ref in references
-            if (int(ref) not in known_ids if ref.isdigit() else ref.lower() not in known_names)
+            if (
+                int(ref) not in known_ids
+                if is_whole_number(ref)
+                else ref.lower() not in known_names
+            )
         ]
         if unknown:
             # The references as a parameter, not in the message: a "%" in one would be read as
@@ -160,54 +165,9 @@ class WholeNumberFilter(filters.Filter):
     field_class = forms.IntegerField
 
 
-class SharedConfigFilters(dict[str, Any]):
-    """A FilterSet's filters, copied for each request without copying their configuration.
-
-    django-filter deep-copies every filter for each request (choices, lookups, labels and all)
-    only to give each its own ``model`` and ``parent``; a filter's configuration never changes
-    after its FilterSet class is made, so a shallow copy of each does the same.
-    """
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> SharedConfigFilters:
-        copies = SharedConfigFilters()
-        for name, filter_ in self.items():
-            clone = copy.copy(filter_)
-            if isinstance(filter_.__dict__.get("filter"), FilterMethod):
-                clone.filter = FilterMethod(clone)  # a method filter calls through its own copy
-            copies[name] = clone
-        return copies
-
-
-class SharedFields(dict[str, Any]):
-    """A filter form's fields, shared by its instances.
-
-    A Django form deep-copies its fields for each instance, so that one may change its own
-    (choices, widgets) without touching the others. A filter form never changes its fields,
-    and the copies of a dozen fields, widgets and validators cost as much as validating them.
-    """
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        return dict(self)
-
-
 class FilterSet(filters.FilterSet):
-    """django-filter builds a form class, with a form field per filter, on every request. The
-    filters here are the same for every request, so the class is built once per FilterSet,
-    its instances share its fields (SharedFields), and the filters are copied without their
-    configuration (SharedConfigFilters)."""
-
-    _form_classes: ClassVar[dict[type[Any], type[forms.Form]]] = {}
-
-    @classmethod
-    def get_filters(cls) -> SharedConfigFilters:
-        return SharedConfigFilters(super().get_filters())
-
-    def get_form_class(self) -> type[forms.Form]:
-        form_class = self._form_classes.get(type(self))
-        if form_class is None:
-            form_class = self._form_classes[type(self)] = super().get_form_class()
-            form_class.base_fields = SharedFields(form_class.base_fields)
-        return form_class
+    """django-filter's FilterSet (the project's filter sets derive from it, one place to
+    change them all)."""
 
 
 class AgencyFilterSet(FilterSet):

@@ -119,15 +119,6 @@ class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
     def use_pk_only_optimization(self) -> bool:
         return False
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        # Every serializer instance deep-copies its declared fields, and a deep copy of a
-        # queryset copies its whole query. Copies can share it: get_queryset() clones it
-        # (``.all()``) before every use.
-        queryset = self._kwargs.get("queryset")  # type: ignore[attr-defined]
-        if queryset is not None:
-            memo[id(queryset)] = queryset
-        return super().__deepcopy__(memo)
-
     def to_internal_value(self, data: Any) -> Any:
         # A number too large for an id would overflow the database's integer, not miss a row.
         if isinstance(data, int) and not isinstance(data, bool) and not 0 < data < 2**63:
@@ -424,10 +415,9 @@ class CitationSerializer(FastReadMixin, serializers.ModelSerializer[InitiativeSo
         fields = ["source", "excerpt", "speaker"]
 
 
-@functools.cache
 def _related_summary_rows() -> tuple[QuerySet[Any], QuerySet[Any], QuerySet[Any]]:
     """The rows of supporting agencies, tags and citations, to be narrowed to a page's
-    initiatives; built once per process (a page's own filter is all it adds)."""
+    initiatives."""
     roles = InitiativeAgency.objects.order_by("id").values_list(
         "initiative_id",
         "role",
@@ -610,7 +600,6 @@ class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
     due_status = serializers.SerializerMethodField()
     is_overdue = serializers.SerializerMethodField()
     days_slipped = serializers.SerializerMethodField()
-
 
     class Meta:
         model = Milestone

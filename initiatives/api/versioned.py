@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from initiatives.api.conditional import ContentETagMixin, content_digest
+from initiatives.api.numbers import is_whole_number
 from initiatives.api.renderers import ORJSONRenderer
 
 # Ids are positive integers; anything else in the path is a 404, not a failed lookup.
@@ -82,7 +83,7 @@ class VersionedModelViewSet(ContentETagMixin, CreateChecksLeadAgencyMixin, views
         model = self.get_queryset().model
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         # Lock the bare row: the list queryset's joins and aggregates cannot take FOR UPDATE.
-        if not str(lookup).isdigit() or not (
+        if not is_whole_number(str(lookup)) or not (
             model.objects.select_for_update().filter(pk=lookup).exists()
         ):
             raise NotFound

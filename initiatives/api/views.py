@@ -3,8 +3,6 @@ workflow actions call ``initiatives.services``."""
 
 from __future__ import annotations
 
-import datetime
-import functools
 from typing import Any, cast
 
 from django.db import transaction
@@ -96,14 +94,6 @@ INITIATIVE_FIELDS = [field.name for field in Initiative._meta.concrete_fields]
 
 def initiatives_for_api() -> QuerySet[Initiative]:
     """The initiatives as the API shows them, with their milestone counts as of today."""
-    # A copy: the shared queryset is never evaluated, so no request sees another's rows.
-    return _initiatives_for_api_on(local_today()).all()
-
-
-@functools.lru_cache(maxsize=2)
-def _initiatives_for_api_on(today: datetime.date) -> QuerySet[Initiative]:
-    # Built once a day per process, as DRF keeps a view's class-level queryset: composing the
-    # three correlated subqueries of the counts took about a quarter of a page's CPU time.
     return (
         Initiative.objects.select_related("owner_agency", "parent", "superseded_by")
         .only(
@@ -113,7 +103,7 @@ def _initiatives_for_api_on(today: datetime.date) -> QuerySet[Initiative]:
             "parent__title",
             "superseded_by__title",
         )
-        .with_milestone_counts(today)
+        .with_milestone_counts(local_today())
         .order_by("id")
     )
 
