@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -245,18 +245,16 @@ class KeysetPagination(BasePagination):
         return PageReading(queries, keys, continued=True, backwards=backwards)
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
-        return self.read_page(self.reading_for(queryset, request), request, list)
+        return self.read_page(self.reading_for(queryset, request), request)
 
-    def read_page(
-        self, reading: PageReading, request: Request, run: Callable[[Any], list[Any]]
-    ) -> list[Any]:
-        """The page's rows, read by ``run`` from each of the reading's queries in turn until
-        there are enough; its links set."""
+    def read_page(self, reading: PageReading, request: Request) -> list[Any]:
+        """The page's rows, read from each of the reading's queries in turn until there are
+        enough; its links set."""
         self.request, self.keys = request, reading.keys
         page_size = page_size_from(request)
         rows: list[Any] = []
         for query in reading.queries:
-            rows += run(query)[: page_size + 1 - len(rows)]
+            rows += list(query)[: page_size + 1 - len(rows)]
             if len(rows) > page_size:
                 break
         has_more = len(rows) > page_size
