@@ -263,6 +263,8 @@ class KeysetPagination(BasePagination):
             rows.reverse()
 
         def values_of(row: Any) -> list[Any]:
+            if isinstance(row, dict):  # a values() row
+                return [row[key.field] for key in reading.keys]
             return [getattr(row, key.field) for key in reading.keys]
 
         # Going forward, there is a next page when a row was left over, and a previous one

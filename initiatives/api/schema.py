@@ -124,7 +124,6 @@ def lib_doc_excludes() -> list[Any]:
 
     return [
         *get_lib_doc_excludes(),
-        api_serializers.FastReadMixin,
         api_serializers.ModelRulesMixin,
         ContentETagMixin,
         JsonErrorsMixin,

@@ -12,22 +12,17 @@ import copy
 import datetime
 import functools
 import re
-from collections.abc import Callable
-from operator import attrgetter
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import ISO_8601, serializers
-from rest_framework.fields import SkipField
+from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from initiatives import services
@@ -146,146 +141,6 @@ class SummaryRelatedFieldSchema(OpenApiSerializerFieldExtension):
         return component.ref
 
 
-# --- Fast reads ---------------------------------------------------------------------------------
-_RAW_FIELDS = (
-    serializers.CharField,
-    serializers.IntegerField,
-    serializers.BooleanField,
-    serializers.ChoiceField,
-    serializers.ReadOnlyField,
-)
-
-
-# A field the object does not have (an annotation a fresh row lacks) is left out, as DRF does.
-SKIP = object()
-
-
-def _reader(name: str) -> Callable[[Any], Any]:
-    read = attrgetter(name)
-
-    def get(obj: Any) -> Any:
-        try:
-            return read(obj)
-        except AttributeError:
-            return SKIP
-
-    return get
-
-
-def _generic(field: serializers.Field[Any, Any, Any, Any], obj: Any) -> Any:
-    """DRF's own way, for nested serializers and many-relations."""
-    try:
-        attribute = field.get_attribute(obj)
-    except SkipField:
-        return SKIP
-    return None if attribute is None else field.to_representation(attribute)
-
-
-class Rendering(NamedTuple):
-    """How a field is rendered: ``render(obj)`` gives its JSON value as DRF would; ``shared``:
-    the same for every request (it reads nothing of the serializer's context)."""
-
-    render: Callable[[Any], Any]
-    shared: bool
-
-
-def _compile(field: serializers.Field[Any, Any, Any, Any]) -> Rendering:
-    """How to render ``field`` of an object as DRF would, with less machinery."""
-    generic_needed = field.source == "*" or len(field.source_attrs) != 1
-    if generic_needed or isinstance(
-        field, serializers.ManyRelatedField | serializers.BaseSerializer
-    ):
-        # A method field or a nested serializer may read the request from its context.
-        return Rendering(lambda obj: _generic(field, obj), shared=False)
-    read = _reader(field.source_attrs[0])
-    iso = getattr(field, "format", api_settings.DATETIME_FORMAT) in (None, ISO_8601)
-    if type(field) is serializers.DateTimeField and iso:
-        # DRF's rendering with the zone looked up once, not per value (a context-local read).
-        zone = getattr(field, "timezone", None) or timezone.get_current_timezone()
-
-        def render_datetime(obj: Any) -> Any:
-            value = read(obj)
-            if value in (None, SKIP):
-                return value
-            text = value.astimezone(zone).isoformat()
-            return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-        return Rendering(render_datetime, shared=True)
-    if isinstance(
-        field, serializers.DateTimeField | serializers.DecimalField | SummaryRelatedField
-    ):
-        convert = field.to_representation
-        return Rendering(
-            lambda obj: value if (value := read(obj)) in (None, SKIP) else convert(value),
-            shared=True,
-        )
-    if isinstance(field, serializers.DateField):
-        return Rendering(
-            lambda obj: value if (value := read(obj)) in (None, SKIP) else value.isoformat(),
-            shared=True,
-        )
-    if isinstance(field, _RAW_FIELDS) and not isinstance(field, serializers.MultipleChoiceField):
-        return Rendering(read, shared=True)
-    return Rendering(
-        lambda obj: (
-            value if (value := read(obj)) in (None, SKIP) else field.to_representation(value)
-        ),
-        shared=False,
-    )
-
-
-# Where attach_related_summaries keeps a page's related rows on each of its objects.
-RELATED_SUMMARIES = "related_summaries"
-
-
-def _summarised(name: str) -> Callable[[Any], Any]:
-    return lambda obj: getattr(obj, RELATED_SUMMARIES)[name]
-
-
-# Read plans that depend on no request, by serializer class (see FastReadMixin).
-_READ_PLANS: dict[type[Any], list[tuple[str, Callable[[Any], Any]]]] = {}
-
-
-class FastReadMixin:
-    """Renders objects through a plan compiled once per serializer class (once per instance
-    when a field may read the request).
-
-    DRF's generic per-field walk costs several times the query behind a list page; the plan
-    reads each attribute directly and converts only the types whose JSON form differs. The
-    output is the same, which tests/initiatives/api/test_fast_reads.py checks field by field.
-    """
-
-    fields: Any
-    # Nested lists read beforehand for a whole page, found on each object as
-    # ``related_summaries[name]`` (see attach_related_summaries).
-    summarised_fields: tuple[str, ...] = ()
-    _read_plan: list[tuple[str, Callable[[Any], Any]]] | None = None
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        plan = self._read_plan or _READ_PLANS.get(type(self))
-        if plan is None:
-            plan = self._compile_read_plan()
-        return {name: value for name, render in plan if (value := render(instance)) is not SKIP}
-
-    def _compile_read_plan(self) -> list[tuple[str, Callable[[Any], Any]]]:
-        """The plan of this instance; shared by the whole class when no field reads the
-        request (building a ModelSerializer's fields costs about what a page's rows do)."""
-        plan, shared = [], True
-        for name, field in self.fields.items():
-            if field.write_only:
-                continue
-            if name in self.summarised_fields:
-                plan.append((name, _summarised(name)))
-                continue
-            rendering = _compile(field)
-            plan.append((name, rendering.render))
-            shared = shared and rendering.shared
-        self._read_plan = plan
-        if shared:
-            _READ_PLANS[type(self)] = plan
-        return plan
-
-
 # --- Model rules before saving ----------------------------------------------------------------
 class ModelRulesMixin:
     """Validate the would-be row with the model's ``full_clean`` before anything is saved."""
@@ -335,7 +190,7 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 
 
 # --- Resources --------------------------------------------------------------------------------
-class AgencySerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Agency]):
+class AgencySerializer(ModelRulesMixin, serializers.ModelSerializer[Agency]):
     """A government unit: a ministry, commission, office or local government."""
 
     parent = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.parent
@@ -360,7 +215,7 @@ class AgencySerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializ
         read_only_fields = ["created_at", "updated_at"]
 
 
-class MembershipSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Membership]):
+class MembershipSerializer(ModelRulesMixin, serializers.ModelSerializer[Membership]):
     """A user's role in an agency: viewers read, editors change the agency's initiatives,
     managers also receive escalated reminders."""
 
@@ -391,9 +246,7 @@ class WholeItemsMixin:
         return cast(dict[str, Any], super().validate(attrs))  # type: ignore[misc]
 
 
-class SupportingAgencySerializer(
-    WholeItemsMixin, FastReadMixin, serializers.ModelSerializer[InitiativeAgency]
-):
+class SupportingAgencySerializer(WholeItemsMixin, serializers.ModelSerializer[InitiativeAgency]):
     """An agency that supports an initiative beside its lead, and how."""
 
     agency = SummaryRelatedField(AgencySummarySerializer, queryset=Agency.objects.all())
@@ -403,7 +256,7 @@ class SupportingAgencySerializer(
         fields = ["agency", "role"]
 
 
-class CitationSerializer(FastReadMixin, serializers.ModelSerializer[InitiativeSource]):
+class CitationSerializer(serializers.ModelSerializer[InitiativeSource]):
     """A source that announced or reported the initiative, with the passage quoted from it."""
 
     source = SummaryRelatedField(  # type: ignore[assignment]  # a declared field, not Field.source
@@ -415,75 +268,7 @@ class CitationSerializer(FastReadMixin, serializers.ModelSerializer[InitiativeSo
         fields = ["source", "excerpt", "speaker"]
 
 
-def _related_summary_rows() -> tuple[QuerySet[Any], QuerySet[Any], QuerySet[Any]]:
-    """The rows of supporting agencies, tags and citations, to be narrowed to a page's
-    initiatives."""
-    roles = InitiativeAgency.objects.order_by("id").values_list(
-        "initiative_id",
-        "role",
-        *(f"agency__{name}" for name in AgencySummarySerializer.Meta.fields),
-    )
-    tags = Initiative.tags.through.objects.order_by("tag__name", "tag_id").values_list(
-        "initiative_id", "tag__slug"
-    )
-    citations = InitiativeSource.objects.order_by("id").values_list(
-        "initiative_id",
-        "excerpt",
-        "speaker",
-        *(f"source__{name}" for name in SourceSummarySerializer.Meta.fields),
-    )
-    return roles, tags, citations
-
-
-def attach_related_summaries(initiatives: list[Initiative]) -> None:
-    """Read the supporting agencies, tags and citations of ``initiatives`` as plain values, one
-    query per relation for all of them, and keep them on each as ``related_summaries``.
-
-    A page would otherwise build a model instance for every role, agency, tag, citation and
-    source it shows (five prefetch queries), which cost more than the page's own query.
-    """
-    ids = [initiative.pk for initiative in initiatives]
-    summaries: dict[int, dict[str, list[Any]]] = {
-        pk: {"supporting_agencies": [], "tags": [], "citations": []} for pk in ids
-    }
-    roles, tags, citations = _related_summary_rows()
-    agency_fields = AgencySummarySerializer.Meta.fields
-    for initiative_id, role, *agency in roles.filter(initiative_id__any=ids):
-        summaries[initiative_id]["supporting_agencies"].append(
-            {
-                "agency": {
-                    name: plain(value) for name, value in zip(agency_fields, agency, strict=True)
-                },
-                "role": role,
-            }
-        )
-    for initiative_id, slug in tags.filter(initiative_id__any=ids):
-        summaries[initiative_id]["tags"].append(slug)
-    source_fields = SourceSummarySerializer.Meta.fields
-    for initiative_id, excerpt, speaker, *source in citations.filter(initiative_id__any=ids):
-        summaries[initiative_id]["citations"].append(
-            {
-                "source": {
-                    name: plain(value) for name, value in zip(source_fields, source, strict=True)
-                },
-                "excerpt": excerpt,
-                "speaker": speaker,
-            }
-        )
-    for initiative in initiatives:
-        setattr(initiative, RELATED_SUMMARIES, summaries[initiative.pk])
-
-
-class InitiativeListSerializer(serializers.ListSerializer[Initiative]):
-    """A page of initiatives, their related summaries read for the whole page at once."""
-
-    def to_representation(self, data: Any) -> list[Any]:
-        rows = list(data.all() if hasattr(data, "all") else data)
-        attach_related_summaries(rows)
-        return [self.child.to_representation(row) for row in rows]  # type: ignore[union-attr]
-
-
-class InitiativeSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Initiative]):
+class InitiativeSerializer(ModelRulesMixin, serializers.ModelSerializer[Initiative]):
     """An announced action, programme or goal: its lead agency (`owner_agency`) and supporting
     agencies, status and delivery confidence, dates, and counts of its milestones. `version`
     moves with every change; the detail's `ETag` carries it for `If-Match`."""
@@ -512,12 +297,8 @@ class InitiativeSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeri
     overdue_milestones = serializers.IntegerField(read_only=True)
     next_due_date = serializers.DateField(read_only=True, allow_null=True)
 
-    # Read from the values attach_related_summaries gathered (see FastReadMixin).
-    summarised_fields = ("supporting_agencies", "tags", "citations")
-
     class Meta:
         model = Initiative
-        list_serializer_class = InitiativeListSerializer
         fields = [
             "id",
             "title",
@@ -546,11 +327,6 @@ class InitiativeSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeri
             "updated_at",
         ]
         read_only_fields = ["version", "created_at", "updated_at"]
-
-    def to_representation(self, instance: Initiative) -> dict[str, Any]:
-        if not hasattr(instance, RELATED_SUMMARIES):  # one initiative, not a page
-            attach_related_summaries([instance])
-        return super().to_representation(instance)
 
     def validate_supporting_agencies(self, roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
         agencies = [role["agency"].pk for role in roles]
@@ -585,7 +361,7 @@ class InitiativeSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeri
         return initiative
 
 
-class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Milestone]):
+class MilestoneSerializer(ModelRulesMixin, serializers.ModelSerializer[Milestone]):
     """A dated commitment of an initiative. `due_status`, `is_overdue` and `days_slipped` are
     worked out from the dates and the status, as of today."""
 
@@ -673,9 +449,7 @@ class MilestoneSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
         return super().update(instance, validated_data)
 
 
-class ProgressUpdateSerializer(
-    FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[ProgressUpdate]
-):
+class ProgressUpdateSerializer(ModelRulesMixin, serializers.ModelSerializer[ProgressUpdate]):
     """An entry of an initiative's progress timeline, with the status, confidence or progress
     it set, if any. Posted updates are never changed."""
 
@@ -722,7 +496,7 @@ class CompleteMilestoneSerializer(serializers.Serializer[Any]):
     )
 
 
-class IndicatorSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[Indicator]):
+class IndicatorSerializer(ModelRulesMixin, serializers.ModelSerializer[Indicator]):
     """A measured quantity that shows an initiative's delivery, with its baseline and target."""
 
     initiative = SummaryRelatedField(InitiativeSummarySerializer, queryset=Initiative.objects.all())
@@ -747,9 +521,7 @@ class IndicatorSerializer(FastReadMixin, ModelRulesMixin, serializers.ModelSeria
         read_only_fields = ["created_at", "updated_at"]
 
 
-class IndicatorReadingSerializer(
-    FastReadMixin, ModelRulesMixin, serializers.ModelSerializer[IndicatorReading]
-):
+class IndicatorReadingSerializer(ModelRulesMixin, serializers.ModelSerializer[IndicatorReading]):
     """A dated value of an indicator, as its source states it (with a qualifier such as
     "more than")."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
@@ -19,6 +19,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from initiatives import selectors, services
+from initiatives.api import rows
 from initiatives.api import serializers as s
 from initiatives.api.conditional import ContentETagMixin
 from initiatives.api.export import Column, CsvExportMixin
@@ -38,6 +39,7 @@ from initiatives.api.permissions import (
     SuperuserEdits,
     SuperuserEditsOrReadOnly,
 )
+from initiatives.api.rows import RowsListMixin
 from initiatives.api.versioned import (
     ID_PATTERN,
     IF_MATCH,
@@ -52,9 +54,12 @@ from initiatives.models import (
     Indicator,
     IndicatorReading,
     Initiative,
+    InitiativeAgency,
+    InitiativeSource,
     Membership,
     Milestone,
     ProgressUpdate,
+    Tag,
 )
 
 
@@ -103,15 +108,25 @@ def initiatives_for_api() -> QuerySet[Initiative]:
             "parent__title",
             "superseded_by__title",
         )
+        .prefetch_related(
+            Prefetch(
+                "agency_roles",
+                InitiativeAgency.objects.select_related("agency").order_by("id"),
+            ),
+            Prefetch("tags", Tag.objects.order_by("name", "id")),
+            Prefetch("citations", InitiativeSource.objects.select_related("source").order_by("id")),
+        )
         .with_milestone_counts(local_today())
         .order_by("id")
     )
 
 
 @extend_schema_view(**versioned_schema(s.InitiativeSerializer))
-class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
+class InitiativeViewSet(RowsListMixin, CsvExportMixin, VersionedModelViewSet):
     """Announced actions, programmes and goals, with their lead and supporting agencies."""
 
+    list_rows = rows.initiative_rows
+    list_json = rows.initiatives_json
     csv_name = "initiatives"
     csv_columns: list[Column] = [
         ("id", lambda i: i.pk),
@@ -143,9 +158,6 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
     permission_classes = [LeadAgencyEditsOrReadOnly]
 
     def get_queryset(self) -> QuerySet[Initiative]:
-        if self.action == "export":  # the CSV names the supporting agencies of every row
-            return initiatives_for_api().prefetch_related("agency_roles__agency")
-        # The serializer reads the related summaries of a page at once.
         return initiatives_for_api()
 
     @extend_schema(
@@ -202,9 +214,11 @@ class InitiativeViewSet(CsvExportMixin, VersionedModelViewSet):
 
 
 @extend_schema_view(**versioned_schema(s.MilestoneSerializer))
-class MilestoneViewSet(CsvExportMixin, VersionedModelViewSet):
+class MilestoneViewSet(RowsListMixin, CsvExportMixin, VersionedModelViewSet):
     """Dated commitments of initiatives, ordered by due date (no date last)."""
 
+    list_rows = rows.milestone_rows
+    list_json = rows.milestones_json
     csv_name = "milestones"
     csv_columns: list[Column] = [
         ("id", lambda m: m.pk),
@@ -226,12 +240,6 @@ class MilestoneViewSet(CsvExportMixin, VersionedModelViewSet):
     queryset = Milestone.objects.select_related(  # by due date, then id
         "initiative__owner_agency", "owner"
     )
-
-    def get_queryset(self) -> QuerySet[Milestone]:
-        if self.action == "list":
-            # A page needs the milestone and two words of each relation, not whole rows.
-            return Milestone.objects.for_listing()
-        return super().get_queryset()
 
     serializer_class = s.MilestoneSerializer
     filterset_class = MilestoneFilterSet
