@@ -84,3 +84,30 @@ def dashboard_summary(*, today: datetime.date) -> dict[str, Any]:
             for agency in rates
         ],
     }
+
+
+HISTORY_CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def initiative_history(initiative: Initiative) -> list[dict[str, Any]]:
+    """The audit history of ``initiative``, newest first: each saved version with who saved
+    it, when, why, and which fields changed from the version before."""
+    records = list(initiative.history.select_related("history_user").order_by("history_id"))
+    entries = []
+    for previous, record in zip([None, *records], records, strict=False):
+        changes = [] if previous is None else record.diff_against(previous).changes
+        entries.append(
+            {
+                "version": record.version,
+                "changed_at": record.history_date,
+                "user": record.history_user,
+                "change_type": HISTORY_CHANGE_TYPES[record.history_type],
+                "reason": record.history_change_reason,
+                "changes": [
+                    {"field": change.field, "old": change.old, "new": change.new}
+                    for change in changes
+                ],
+            }
+        )
+    entries.reverse()
+    return entries

@@ -31,17 +31,63 @@ def _save_with_history(
 
 
 @transaction.atomic
+def initiative_create(
+    *,
+    actor: Any | None,
+    supporting_agencies: list[dict[str, Any]] | None = None,
+    tags: list[Any] | None = None,
+    **fields: Any,
+) -> Initiative:
+    """Add an initiative (``fields`` are its model fields) with its supporting agencies
+    (``[{"agency": Agency, "role": str}]``) and tags."""
+    initiative = Initiative(**fields)
+    _save_with_history(initiative, actor=actor)
+    _set_relations(initiative, supporting_agencies=supporting_agencies, tags=tags)
+    return initiative
+
+
+@transaction.atomic
+def initiative_update(
+    *,
+    initiative: Initiative,
+    actor: Any | None,
+    changes: dict[str, Any],
+    supporting_agencies: list[dict[str, Any]] | None = None,
+    tags: list[Any] | None = None,
+) -> Initiative:
+    """Change an initiative's model fields (``changes``), and its supporting agencies or tags
+    when given."""
+    for name, value in changes.items():
+        setattr(initiative, name, value)
+    _save_with_history(initiative, actor=actor)
+    _set_relations(initiative, supporting_agencies=supporting_agencies, tags=tags)
+    return initiative
+
+
+def _set_relations(
+    initiative: Initiative,
+    *,
+    supporting_agencies: list[dict[str, Any]] | None,
+    tags: list[Any] | None,
+) -> None:
+    if supporting_agencies is not None:
+        initiative_set_supporting_agencies(initiative=initiative, roles=supporting_agencies)
+    if tags is not None:
+        initiative.tags.set(tags)
+
+
+@transaction.atomic
 def milestone_create(
     *,
     initiative: Initiative,
     title: str,
     actor: Any | None,
     due_date: datetime.date | None = None,
-    description: str = "",
-    owner: Any | None = None,
+    **fields: Any,
 ) -> Milestone:
-    """Add a milestone; its first due date becomes its baseline."""
-    milestone = Milestone(initiative=initiative, title=title, description=description, owner=owner)
+    """Add a milestone (``fields``: its other model fields); its first due date becomes its
+    baseline."""
+    milestone = Milestone(initiative=initiative, title=title, **fields)
     milestone.due_date = due_date
     milestone.record_due_date_move(previous=None, reason="")
     _save_with_history(milestone, actor=actor)
@@ -49,15 +95,29 @@ def milestone_create(
 
 
 @transaction.atomic
+def milestone_update(
+    *, milestone: Milestone, actor: Any | None, changes: dict[str, Any], due_date_reason: str = ""
+) -> Milestone:
+    """Change a milestone's model fields (``changes``). A new due date follows the due-date
+    rule (``Milestone.record_due_date_move``) and its reason goes into the history."""
+    previous = milestone.due_date
+    for name, value in changes.items():
+        setattr(milestone, name, value)
+    milestone.record_due_date_move(previous=previous, reason=due_date_reason)
+    moved = milestone.due_date != previous
+    _save_with_history(milestone, actor=actor, reason=due_date_reason.strip() if moved else "")
+    return milestone
+
+
 def milestone_move_due_date(
     *, milestone: Milestone, due_date: datetime.date | None, reason: str, actor: Any | None
 ) -> Milestone:
-    """Move a milestone's due date, recording why (see ``Milestone.record_due_date_move``)."""
-    previous, milestone.due_date = milestone.due_date, due_date
-    milestone.record_due_date_move(previous=previous, reason=reason)
-    if milestone.due_date != previous:
-        _save_with_history(milestone, actor=actor, reason=reason.strip())
-    return milestone
+    """Move a milestone's due date, recording why; the same date again saves nothing."""
+    if due_date == milestone.due_date:
+        return milestone
+    return milestone_update(
+        milestone=milestone, actor=actor, changes={"due_date": due_date}, due_date_reason=reason
+    )
 
 
 @transaction.atomic

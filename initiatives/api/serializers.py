@@ -17,7 +17,6 @@ from typing import Any, cast
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -51,6 +50,13 @@ def drf_errors(error: DjangoValidationError) -> dict[str, Any]:
         (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
         for field, messages in error.message_dict.items()
     }
+
+
+def acting_user(serializer: serializers.BaseSerializer[Any]) -> Any | None:
+    """The signed-in user a serializer writes for, recorded in the history."""
+    request = serializer.context.get("request")
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
 
 
 def plain(value: Any) -> Any:
@@ -344,21 +350,24 @@ class InitiativeSerializer(ModelRulesMixin, serializers.ModelSerializer[Initiati
             )
         return attrs
 
-    @transaction.atomic
     def create(self, validated_data: dict[str, Any]) -> Initiative:
-        roles = validated_data.pop("agency_roles", None)
-        initiative = super().create(validated_data)
-        if roles is not None:
-            services.initiative_set_supporting_agencies(initiative=initiative, roles=roles)
-        return initiative
+        data = dict(validated_data)
+        return services.initiative_create(
+            actor=acting_user(self),
+            supporting_agencies=data.pop("agency_roles", None),
+            tags=data.pop("tags", None),
+            **data,
+        )
 
-    @transaction.atomic
     def update(self, instance: Initiative, validated_data: dict[str, Any]) -> Initiative:
-        roles = validated_data.pop("agency_roles", None)
-        initiative = super().update(instance, validated_data)
-        if roles is not None:
-            services.initiative_set_supporting_agencies(initiative=initiative, roles=roles)
-        return initiative
+        data = dict(validated_data)
+        return services.initiative_update(
+            initiative=instance,
+            actor=acting_user(self),
+            supporting_agencies=data.pop("agency_roles", None),
+            tags=data.pop("tags", None),
+            changes=data,
+        )
 
 
 class MilestoneSerializer(ModelRulesMixin, serializers.ModelSerializer[Milestone]):
@@ -428,7 +437,8 @@ class MilestoneSerializer(ModelRulesMixin, serializers.ModelSerializer[Milestone
         return initiative
 
     def prepare_candidate(self, candidate: Milestone, attrs: dict[str, Any]) -> dict[str, Any]:
-        # The due-date rule of Milestone.record_due_date_move: baseline once, reason per move.
+        # The due-date rule, checked here so that a broken one is a 400 before anything is
+        # written; milestone_create and milestone_update apply it again when saving.
         previous = self.instance.due_date if self.instance is not None else None
         reason = attrs.get("due_date_reason", "")
         stored_reason = self.instance.due_date_reason if self.instance is not None else ""
@@ -438,15 +448,21 @@ class MilestoneSerializer(ModelRulesMixin, serializers.ModelSerializer[Milestone
             )
         candidate.due_date_reason = stored_reason
         candidate.record_due_date_move(previous=previous, reason=reason)
-        return {
-            "baseline_due_date": candidate.baseline_due_date,
-            "due_date_reason": candidate.due_date_reason,
-        }
+        return {}
+
+    def create(self, validated_data: dict[str, Any]) -> Milestone:
+        data = dict(validated_data)
+        data.pop("due_date_reason", None)  # a first due date is the baseline: nothing moved
+        return services.milestone_create(actor=acting_user(self), **data)
 
     def update(self, instance: Milestone, validated_data: dict[str, Any]) -> Milestone:
-        if "due_date" in validated_data and validated_data["due_date"] != instance.due_date:
-            instance._change_reason = validated_data.get("due_date_reason", "")  # type: ignore[attr-defined]
-        return super().update(instance, validated_data)
+        data = dict(validated_data)
+        return services.milestone_update(
+            milestone=instance,
+            actor=acting_user(self),
+            due_date_reason=data.pop("due_date_reason", ""),
+            changes=data,
+        )
 
 
 class ProgressUpdateSerializer(ModelRulesMixin, serializers.ModelSerializer[ProgressUpdate]):

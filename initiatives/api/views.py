@@ -183,33 +183,7 @@ class InitiativeViewSet(RowsListMixin, CsvExportMixin, VersionedModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         """The audit history, newest first: who changed what, when, and why."""
-        initiative = self.get_object()
-        records = list(initiative.history.select_related("history_user").order_by("history_id"))
-        entries = []
-        previous = None
-        for record in records:
-            changes: list[dict[str, Any]] = (
-                [
-                    {"field": change.field, "old": change.old, "new": change.new}
-                    for change in record.diff_against(previous).changes
-                ]
-                if previous is not None
-                else []
-            )
-            entries.append(
-                {
-                    "version": record.version,
-                    "changed_at": record.history_date,
-                    "user": record.history_user,
-                    "change_type": {"+": "created", "~": "changed", "-": "deleted"}[
-                        record.history_type
-                    ],
-                    "reason": record.history_change_reason,
-                    "changes": changes,
-                }
-            )
-            previous = record
-        entries.reverse()
+        entries = selectors.initiative_history(self.get_object())
         return Response(s.HistoryEntrySerializer(entries, many=True).data)
 
 

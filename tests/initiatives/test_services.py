@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from initiatives import services
-from initiatives.models import Initiative, Milestone, ProgressUpdate
-from tests.factories import InitiativeFactory, MilestoneFactory, UserFactory
+from initiatives.models import Initiative, Milestone, ProgressUpdate, Tag
+from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +145,62 @@ def test_bad_update_names_the_field_and_writes_nothing(change: dict[str, Any], f
     assert not ProgressUpdate.objects.exists()
     initiative.refresh_from_db()
     assert (initiative.version, initiative.status) == (1, Initiative.Status.ANNOUNCED)
+
+
+def test_initiative_create_writes_its_relations_and_history_for_the_actor() -> None:
+    # given an actor, an agency to support, and a tag
+    actor, supporter = UserFactory(), AgencyFactory()
+    tag = Tag.objects.create(name="6G", slug="6g")
+    lead = AgencyFactory()
+
+    # when the initiative is created with them
+    initiative = services.initiative_create(
+        actor=actor,
+        title="6G research and development",
+        slug="6g-rnd",
+        owner_agency=lead,
+        supporting_agencies=[{"agency": supporter, "role": "participating"}],
+        tags=[tag],
+    )
+
+    # then the relations and one history row by the actor are stored
+    assert list(initiative.agency_roles.values_list("agency", "role")) == [
+        (supporter.pk, "participating")
+    ]
+    assert list(initiative.tags.all()) == [tag]
+    assert initiative.history.get().history_user == actor
+
+
+def test_initiative_update_refuses_a_broken_rule_and_writes_nothing() -> None:
+    initiative = InitiativeFactory(progress=10)
+    with pytest.raises(ValidationError) as raised:
+        services.initiative_update(initiative=initiative, actor=None, changes={"progress": 101})
+    assert "progress" in raised.value.message_dict
+    initiative.refresh_from_db()
+    assert initiative.progress == 10
+    assert initiative.history.count() == 1
+
+
+def test_milestone_update_moves_the_date_with_its_reason_in_the_history() -> None:
+    # given a milestone with a baseline
+    milestone = MilestoneFactory(due_date=D(2030, 1, 1), baseline_due_date=D(2030, 1, 1))
+    actor = UserFactory()
+
+    # when its date moves without a reason, then with one
+    with pytest.raises(ValidationError):
+        services.milestone_update(
+            milestone=milestone, actor=actor, changes={"due_date": D(2030, 3, 1)}
+        )
+    services.milestone_update(
+        milestone=Milestone.objects.get(pk=milestone.pk),
+        actor=actor,
+        changes={"due_date": D(2030, 3, 1), "title": "Pilot lines"},
+        due_date_reason="Equipment late",
+    )
+
+    # then the move, its reason and the actor are recorded once
+    milestone.refresh_from_db()
+    assert (milestone.due_date, milestone.baseline_due_date) == (D(2030, 3, 1), D(2030, 1, 1))
+    assert milestone.due_date_reason == "Equipment late"
+    latest = milestone.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (actor, "Equipment late")
