@@ -17,8 +17,21 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from initiatives.api.serializers.summaries import (
+    AgencySummarySerializer,
+    InitiativeSummarySerializer,
+    SourceSummarySerializer,
+    UserSummarySerializer,
+    plain,
+)
 from initiatives.dates import local_today
 from initiatives.models import Initiative, InitiativeAgency, InitiativeSource, Milestone
+
+# The fields of each related summary, as the serializers declare them.
+AGENCY_SUMMARY = tuple(AgencySummarySerializer.Meta.fields)
+INITIATIVE_SUMMARY = tuple(InitiativeSummarySerializer.Meta.fields)
+SOURCE_SUMMARY = tuple(SourceSummarySerializer.Meta.fields)
+USER_SUMMARY = tuple(UserSummarySerializer.Meta.fields)
 
 # DRF's own conversion of a datetime to the API's text (in TIME_ZONE, as the detail shows it).
 DATETIME = serializers.DateTimeField()
@@ -36,11 +49,7 @@ def summary(row: dict[str, Any], prefix: str, fields: tuple[str, ...]) -> dict[s
     """The summary of a related row read through ``prefix__field`` columns; None without one."""
     if row[f"{prefix}__id"] is None:
         return None
-    return {name: iso_or_value(row[f"{prefix}__{name}"]) for name in fields}
-
-
-def iso_or_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime.date) else value
+    return {name: plain(row[f"{prefix}__{name}"]) for name in fields}
 
 
 # --- Milestones ---------------------------------------------------------------------------------
@@ -62,7 +71,7 @@ def milestone_json(row: dict[str, Any], today: datetime.date) -> dict[str, Any]:
     status, due_date = row["status"], row["due_date"]
     return {
         "id": row["id"],
-        "initiative": summary(row, "initiative", ("id", "title")),
+        "initiative": summary(row, "initiative", INITIATIVE_SUMMARY),
         "title": row["title"],
         "description": row["description"],
         "due_date": iso(due_date),
@@ -71,7 +80,7 @@ def milestone_json(row: dict[str, Any], today: datetime.date) -> dict[str, Any]:
         "days_slipped": Milestone.slip_between(due_date, row["baseline_due_date"]),
         "status": status,
         "completed_on": iso(row["completed_on"]),
-        "owner": summary(row, "owner", ("id", "username")),
+        "owner": summary(row, "owner", USER_SUMMARY),
         "due_status": Milestone.due_status_of(status, due_date, today),
         "is_overdue": Milestone.is_overdue_of(status, due_date, today),
         "version": row["version"],
@@ -81,9 +90,6 @@ def milestone_json(row: dict[str, Any], today: datetime.date) -> dict[str, Any]:
 
 
 # --- Initiatives --------------------------------------------------------------------------------
-AGENCY_SUMMARY = ("id", "short_name", "name")
-INITIATIVE_SUMMARY = ("id", "title")
-SOURCE_SUMMARY = ("id", "kind", "publisher", "title", "url", "published_on")
 
 INITIATIVE_COLUMNS = (
     *(field.attname for field in Initiative._meta.concrete_fields),

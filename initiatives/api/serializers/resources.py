@@ -1,10 +1,7 @@
-"""Representations of the domain for the REST API.
-
-Related rows are written as ids and read back as the id plus the short summary a front-end
-needs (``owner_agency: {"id": 1, "short_name": "MIIT", "name": "..."}``). Every write is
-checked against the model's own rules (``full_clean``: constraints, uniqueness, choices) before
-it reaches the database, so a broken rule is a 400 naming the field, never an IntegrityError.
-"""
+"""The API's resources. Every write is checked against the model's own rules (``full_clean``:
+constraints, uniqueness, choices) before it reaches the database, so a broken rule is a 400
+naming the field, never an IntegrityError; the writes themselves go through
+``initiatives.services``."""
 
 from __future__ import annotations
 
@@ -15,17 +12,21 @@ import re
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import build_basic_type
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.settings import api_settings
 
 from initiatives import services
-from initiatives.access import may_choose
+from initiatives.api.serializers.summaries import (
+    AgencySummarySerializer,
+    IndicatorSummarySerializer,
+    InitiativeSummarySerializer,
+    SourceSummarySerializer,
+    SummaryRelatedField,
+    UserSummarySerializer,
+    acting_user,
+    drf_errors,
+)
 from initiatives.dates import local_today
 from initiatives.models import (
     Agency,
@@ -40,111 +41,6 @@ from initiatives.models import (
     Source,
     Tag,
 )
-
-
-def drf_errors(error: DjangoValidationError) -> dict[str, Any]:
-    """Django's validation errors in DRF's shape: per field, the rest as non_field_errors."""
-    if not hasattr(error, "error_dict"):
-        return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
-    return {
-        (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
-        for field, messages in error.message_dict.items()
-    }
-
-
-def acting_user(serializer: serializers.BaseSerializer[Any]) -> Any | None:
-    """The signed-in user a serializer writes for, recorded in the history."""
-    request = serializer.context.get("request")
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else None
-
-
-def plain(value: Any) -> Any:
-    """A model value as DRF would render it in JSON (dates as ISO strings)."""
-    return value.isoformat() if isinstance(value, datetime.date) else value
-
-
-# --- Summaries of related rows ----------------------------------------------------------------
-class AgencySummarySerializer(serializers.ModelSerializer[Agency]):
-    class Meta:
-        model = Agency
-        fields = ["id", "short_name", "name"]
-
-
-class InitiativeSummarySerializer(serializers.ModelSerializer[Initiative]):
-    class Meta:
-        model = Initiative
-        fields = ["id", "title"]
-
-
-class UserSummarySerializer(serializers.ModelSerializer[Any]):
-    class Meta:
-        model = get_user_model()
-        fields = ["id", "username"]
-        # Django's own help text is an instruction for sign-up forms.
-        extra_kwargs = {"username": {"help_text": "The user's login name."}}
-
-
-class IndicatorSummarySerializer(serializers.ModelSerializer[Indicator]):
-    class Meta:
-        model = Indicator
-        fields = ["id", "name", "unit"]
-
-
-class SourceSummarySerializer(serializers.ModelSerializer[Source]):
-    class Meta:
-        model = Source
-        fields = ["id", "kind", "publisher", "title", "url", "published_on"]
-
-
-class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
-    """Written as an id, read as the related row's summary.
-
-    With ``choice_rule``, the row written must be one the user may choose for that relation
-    (``initiatives.access.choosable``, which the admin's choices come from too)."""
-
-    default_error_messages = {
-        "not_choosable": "You may not choose {model} {pk_value} here: it is outside your agencies."
-    }
-
-    def __init__(
-        self,
-        summary: type[serializers.ModelSerializer[Any]],
-        choice_rule: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.summary = summary
-        self.choice_rule = choice_rule
-        super().__init__(**kwargs)
-
-    def use_pk_only_optimization(self) -> bool:
-        return False
-
-    def to_internal_value(self, data: Any) -> Any:
-        # A number too large for an id would overflow the database's integer, not miss a row.
-        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data < 2**63:
-            self.fail("does_not_exist", pk_value=data)
-        row = super().to_internal_value(data)
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if self.choice_rule and user is not None and not may_choose(user, self.choice_rule, row):
-            self.fail("not_choosable", model=row._meta.verbose_name, pk_value=row.pk)
-        return row
-
-    def to_representation(self, value: Any) -> Any:
-        # The summaries are flat rows of plain fields: read them straight off the object
-        # (a serializer per related row would cost more than the whole rest of a list).
-        return {name: plain(getattr(value, name)) for name in self.summary.Meta.fields}
-
-
-class SummaryRelatedFieldSchema(OpenApiSerializerFieldExtension):
-    target_class = SummaryRelatedField
-
-    def map_serializer_field(self, auto_schema: Any, direction: str) -> Any:
-        if direction == "request":
-            return build_basic_type(OpenApiTypes.INT)
-        component = auto_schema.resolve_serializer(self.target.summary, direction)
-        return component.ref
 
 
 # --- Model rules before saving ----------------------------------------------------------------
@@ -487,31 +383,6 @@ class ProgressUpdateSerializer(ModelRulesMixin, serializers.ModelSerializer[Prog
         read_only_fields = ["posted_at"]
 
 
-class PostUpdateSerializer(serializers.Serializer[Any]):
-    """A progress update posted on an initiative, with the changes it makes to it."""
-
-    body = serializers.CharField()
-    status = serializers.ChoiceField(choices=Initiative.Status.choices, required=False)
-    confidence = serializers.ChoiceField(choices=Initiative.Confidence.choices, required=False)
-    progress = serializers.IntegerField(min_value=0, max_value=100, required=False)
-    completed_on = serializers.DateField(
-        required=False, help_text="With status completed/partially_completed; default today."
-    )
-    superseded_by = SummaryRelatedField(
-        InitiativeSummarySerializer,
-        choice_rule="superseded_by",
-        queryset=Initiative.objects.all(),
-        required=False,
-        help_text="With status superseded.",
-    )
-
-
-class CompleteMilestoneSerializer(serializers.Serializer[Any]):
-    completed_on = serializers.DateField(
-        required=False, help_text="The day it was done; default today (in the tracker's time zone)."
-    )
-
-
 class IndicatorSerializer(ModelRulesMixin, serializers.ModelSerializer[Indicator]):
     """A measured quantity that shows an initiative's delivery, with its baseline and target."""
 
@@ -558,55 +429,3 @@ class IndicatorReadingSerializer(ModelRulesMixin, serializers.ModelSerializer[In
             "excerpt",
             "speaker",
         ]
-
-
-class HistoryChangeSerializer(serializers.Serializer[Any]):
-    """One field's change from one version to the next."""
-
-    field = serializers.CharField()
-    # Only ever written out: allow_null would change nothing but the schema, where it adds a
-    # second null to "any value" (and a null then matches both branches of its oneOf).
-    old = serializers.JSONField(help_text="The value before: any JSON value, null included.")
-    new = serializers.JSONField(help_text="The value after: any JSON value, null included.")
-
-
-class HistoryEntrySerializer(serializers.Serializer[Any]):
-    """One saved version of an initiative: who, when, why, and what changed from the one before."""
-
-    version = serializers.IntegerField()
-    changed_at = serializers.DateTimeField()
-    user = UserSummarySerializer(allow_null=True)
-    change_type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
-    reason = serializers.CharField(allow_null=True)
-    changes = HistoryChangeSerializer(many=True)
-
-
-class CountByAgencySerializer(serializers.Serializer[Any]):
-    agency = AgencySummarySerializer()
-    count = serializers.IntegerField()
-
-
-class MilestoneListSerializer(serializers.Serializer[Any]):
-    count = serializers.IntegerField(help_text="All such milestones.")
-    items = MilestoneSerializer(many=True, help_text="The first 50, soonest due first.")
-
-
-class OnTimeRateSerializer(serializers.Serializer[Any]):
-    agency = AgencySummarySerializer()
-    milestones_due = serializers.IntegerField(
-        help_text="Milestones (not cancelled) whose baseline due date has passed."
-    )
-    done_on_time = serializers.IntegerField(
-        help_text="Of those, done on or before the baseline due date."
-    )
-    rate = serializers.FloatField(help_text="done_on_time / milestones_due.")
-
-
-class DashboardSerializer(serializers.Serializer[Any]):
-    as_of = serializers.DateField(help_text="Today, in the tracker's time zone.")
-    initiatives_by_status = serializers.DictField(child=serializers.IntegerField())
-    initiatives_by_confidence = serializers.DictField(child=serializers.IntegerField())
-    initiatives_by_lead_agency = CountByAgencySerializer(many=True)
-    overdue_milestones = MilestoneListSerializer()
-    milestones_due_next_30_days = MilestoneListSerializer()
-    on_time_rate_by_agency = OnTimeRateSerializer(many=True)
