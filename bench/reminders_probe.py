@@ -272,7 +272,8 @@ def mail(database: str, digests: int) -> dict[str, Any]:
     # Committed: the probe runs on a copy of the data set that is dropped afterwards.
     rows = pending_reminders(digests, today)
     claimed = claimed_reminders(row.pk for row in rows)
-    rendered = [digest_message(row.recipient, [row], today).message() for row in claimed]
+    # Any: Django's MIME messages take as_bytes(linesep=...), which the stubs do not declare.
+    rendered: list[Any] = [digest_message(row.recipient, [row], today).message() for row in claimed]
     messages = [(m["From"], [m["To"]], m.as_bytes(linesep="\r\n")) for m in rendered]
     sent = Reminder.objects.filter(status=Reminder.Status.SENT)
     with mail_sink() as port:

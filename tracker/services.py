@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import F, Min, Q, QuerySet
 from django.template.loader import get_template
@@ -34,7 +34,6 @@ from initiatives.dates import local_today
 from initiatives.models import Milestone
 from tracker import policy
 from tracker.links import MilestoneLinks
-from tracker.mail import DigestEmail
 from tracker.models import Reminder, ReminderSweep
 from tracker.recipients import (
     TARGET_COLUMNS,
@@ -446,7 +445,7 @@ class DigestGroup(NamedTuple):
 
 def digest_message(
     recipient: str, rows: list[ClaimedReminder], today: datetime.date
-) -> DigestEmail:
+) -> EmailMultiAlternatives:
     """One email of the reminders ``rows`` to ``recipient``, grouped by initiative, soonest
     deadline first."""
     links = MilestoneLinks.current()
@@ -478,7 +477,7 @@ def digest_message(
         "counts": SimpleNamespace(**{level: levels[level] for level in LEVELS}),
         "site_url": settings.SITE_URL,
     }
-    message = DigestEmail(
+    message = EmailMultiAlternatives(
         subject=_render("tracker/email/digest_subject.txt", context).strip(),
         body=_render("tracker/email/digest.txt", context),
         to=[recipient],
