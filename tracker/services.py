@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Min, Q, QuerySet
 from django.template.loader import get_template
 from django.utils import timezone
@@ -198,105 +198,50 @@ def planned_reminders(today: datetime.date) -> Iterator[list[PlannedReminder]]:
         yield rows
 
 
-LEDGER_COLUMNS = [
-    "milestone_id",
-    "recipient",
-    "recipient_user_id",
-    "slot",
-    "due_date",
-    "level",
-    "escalated",
-]
+def ledger_row(row: PlannedReminder, today: datetime.date) -> Reminder:
+    """The ledger row of a planned reminder: pending, or unreached with why."""
+    return Reminder(
+        milestone_id=row.milestone_id,
+        recipient=row.recipient,
+        recipient_user_id=row.recipient_user_id,
+        slot=row.slot,
+        due_date=row.due_date,
+        level=row.level,
+        escalated=row.escalated,
+        planned_on=today,
+        status=Reminder.Status.UNREACHED if row.unreached else Reminder.Status.PENDING,
+        last_error=row.unreached[:MAX_ERROR_LENGTH],
+    )
 
 
-def _insert_planned(rows: list[PlannedReminder], today: datetime.date) -> int:
-    """Add the rows the ledger does not have yet (its unique key decides); how many it added.
+def reminders_add(*, reminders: list[Reminder], today: datetime.date) -> int:
+    """Add the ``reminders`` (all planned ``today``) the ledger does not have yet, its unique key
+    deciding; returns how many of the added ones are to send (not unreached).
 
-    Counted from this insert, not from the ledger's growth: a sweep running at the same time
-    adds rows too.
+    Counted from this insert alone: another sweep (or "send now") adding rows for the same
+    milestones waits on their lock until this one commits, so neither counts the other's rows.
     """
-    if not rows:
+    if not reminders:
         return 0
-    if connection.vendor != "postgresql":
-        # SQLite's IMMEDIATE transactions take the write lock at BEGIN: no other writer can
-        # add rows between the two counts.
-        with transaction.atomic():
-            before = Reminder.objects.count()
-            _bulk_create_planned(rows, today)
-            return Reminder.objects.count() - before
-    # On PostgreSQL the rows stream in with COPY and land with one INSERT … ON CONFLICT DO
-    # NOTHING: the same outcome as bulk_create(ignore_conflicts=True), without building a
-    # model instance per row (the bulk of the sweep's time at national scale).
-    table = Reminder._meta.db_table
-    columns = ", ".join(LEDGER_COLUMNS)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE planned_reminder AS "  # noqa: S608
-            f"SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY planned_reminder ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    (
-                        row.milestone_id,
-                        row.recipient,
-                        row.recipient_user_id,
-                        row.slot,
-                        row.due_date,
-                        row.level,
-                        row.escalated,
-                    )
-                )
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}, planned_on, status, attempts, last_error,"  # noqa: S608
-            f" message_id) SELECT {columns}, %s, %s, 0, '', '' FROM planned_reminder"
-            " ON CONFLICT DO NOTHING",
-            [today, Reminder.Status.PENDING],
-        )
-        added = cursor.rowcount
-        cursor.execute("DROP TABLE planned_reminder")
-    return added
-
-
-def _bulk_create_planned(rows: list[PlannedReminder], today: datetime.date) -> None:
-    Reminder.objects.bulk_create(
-        [
-            Reminder(
-                milestone_id=row.milestone_id,
-                recipient=row.recipient,
-                recipient_user_id=row.recipient_user_id,
-                slot=row.slot,
-                due_date=row.due_date,
-                level=row.level,
-                escalated=row.escalated,
-                planned_on=today,
-            )
-            for row in rows
-        ],
-        ignore_conflicts=True,
+    milestone_ids = sorted({reminder.milestone_id for reminder in reminders})
+    # Only rows planned today can appear between the two counts: the index on planned_on keeps
+    # them cheap.
+    to_send = Reminder.objects.filter(planned_on=today, milestone_id__in=milestone_ids).exclude(
+        status=Reminder.Status.UNREACHED
     )
-
-
-def _record_unreached(rows: list[PlannedReminder], today: datetime.date) -> None:
-    """Keep the reminders that reach nobody in the ledger too, with why, for staff to see and
-    for ``send_reminders`` to report (once per slot, by the same unique key)."""
-    Reminder.objects.bulk_create(
-        [
-            Reminder(
-                milestone_id=row.milestone_id,
-                recipient="",
-                slot=row.slot,
-                due_date=row.due_date,
-                level=row.level,
-                escalated=row.escalated,
-                planned_on=today,
-                status=Reminder.Status.UNREACHED,
-                last_error=row.unreached[:MAX_ERROR_LENGTH],
-            )
-            for row in rows
-        ],
-        ignore_conflicts=True,
-    )
+    with transaction.atomic():
+        # NO KEY UPDATE, in id order: two adders of the same milestones queue up, while the
+        # foreign-key checks of inserts elsewhere (KEY SHARE) do not wait. SQLite needs no lock:
+        # its IMMEDIATE transactions take the write lock at BEGIN.
+        list(
+            Milestone.objects.select_for_update(no_key=True)
+            .filter(pk__in=milestone_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        before = to_send.count()
+        Reminder.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=PLAN_BATCH)
+        return to_send.count() - before
 
 
 def reminders_plan(*, today: datetime.date) -> int:
@@ -304,12 +249,12 @@ def reminders_plan(*, today: datetime.date) -> int:
 
     Running it again, or twice at once, adds nothing: the ledger's unique key ignores rows it
     already has, and each sweep counts only the rows its own inserts added. A reminder that
-    reaches nobody is kept as an ``unreached`` row saying why, and not counted.
+    reaches nobody is kept as an ``unreached`` row saying why, for staff to see and for
+    ``send_reminders`` to report, and is not counted.
     """
     added = 0
     for rows in planned_reminders(today):
-        _record_unreached([row for row in rows if row.unreached], today)
-        added += _insert_planned([row for row in rows if not row.unreached], today)
+        added += reminders_add(reminders=[ledger_row(row, today) for row in rows], today=today)
     return added
 
 
@@ -564,21 +509,14 @@ def reminders_send_batch(
 
 
 def _mark_sent(ids: list[int], message_id: str) -> None:
-    # Written out: it runs once per digest, and the ORM's update() spends as long composing
-    # this statement as the database spends running it.
-    placeholders = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Reminder._meta.db_table} SET status = %s, sent_at = %s, message_id = %s,"  # noqa: S608
-            " attempts = attempts + 1, claimed_until = NULL, last_error = ''"
-            f" WHERE id IN ({placeholders})",
-            [
-                Reminder.Status.SENT,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-                message_id,
-                *ids,
-            ],
-        )
+    Reminder.objects.filter(pk__in=ids).update(
+        status=Reminder.Status.SENT,
+        sent_at=timezone.now(),
+        message_id=message_id,
+        attempts=F("attempts") + 1,
+        claimed_until=None,
+        last_error="",
+    )
 
 
 def _record_failure(ids: list[int], error: Exception) -> None:
@@ -642,11 +580,8 @@ def reminder_send_now(*, milestone: Milestone, today: datetime.date | None = Non
                 last_error=recipients.unreached,
             )
         )
-    to_send = Reminder.objects.filter(milestone=milestone).exclude(status=Reminder.Status.UNREACHED)
     with transaction.atomic():
-        before = to_send.count()
-        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-        added = to_send.count() - before
+        added = reminders_add(reminders=rows, today=today)
         reminders_dispatch()
     return SentNow(added, recipients.unreached)
 
