@@ -43,10 +43,10 @@ from tracker.services import (  # noqa: E402
     claimed_reminders,
     digest_message,
     milestones_to_remind,
-    reminders_dispatch,
     reminders_plan,
     slots_due,
 )
+from tracker.tasks import queue_reminder_batches  # noqa: E402
 
 # Medians of this many timed plans each (a shared machine's noise moved a median of 3 by a
 # fifth between runs).
@@ -280,7 +280,7 @@ def mail(database: str, digests: int) -> dict[str, Any]:
         floors = [smtplib_loop_seconds(port, messages)]
         with celery_worker(database, port) as (worker, processes):
             started = time.perf_counter()
-            reminders_dispatch()
+            queue_reminder_batches()
             while (done := sent.count()) < len(rows):
                 if worker.poll() is not None:
                     raise RuntimeError("celery worker stopped")

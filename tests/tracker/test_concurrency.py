@@ -17,7 +17,7 @@ from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, 
 from tests.helpers import BASE_DIR, wait_for
 from tests.tracker.conftest import Sink
 from tracker.models import Reminder
-from tracker.services import _claim, reminders_plan, reminders_send_batch
+from tracker.services import reminders_claim, reminders_plan, reminders_send_batch
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
 D = datetime.date
@@ -161,7 +161,7 @@ def test_rows_of_a_dead_sender_are_taken_again_after_the_lease(
     reminders_plan(today=TODAY)
 
     time_machine.move_to(datetime.datetime(2024, 6, 19, 2, tzinfo=datetime.UTC))
-    assert len(_claim([recipient], timezone.now())[recipient]) == 1
+    assert len(reminders_claim([recipient], timezone.now())[recipient]) == 1
     # when another sender comes before the lease ends, it leaves them alone
     assert reminders_send_batch([recipient], today=TODAY).sent == []
     # and after the lease, it sends them, once
