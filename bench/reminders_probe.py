@@ -43,10 +43,10 @@ from tracker.services import (  # noqa: E402
     claimed_reminders,
     digest_message,
     milestones_to_remind,
-    reminders_dispatch,
     reminders_plan,
     slots_due,
 )
+from tracker.tasks import queue_reminder_batches  # noqa: E402
 
 # Medians of this many timed plans each (a shared machine's noise moved a median of 3 by a
 # fifth between runs).
@@ -272,14 +272,15 @@ def mail(database: str, digests: int) -> dict[str, Any]:
     # Committed: the probe runs on a copy of the data set that is dropped afterwards.
     rows = pending_reminders(digests, today)
     claimed = claimed_reminders(row.pk for row in rows)
-    rendered = [digest_message(row.recipient, [row], today).message() for row in claimed]
+    # Any: Django's MIME messages take as_bytes(linesep=...), which the stubs do not declare.
+    rendered: list[Any] = [digest_message(row.recipient, [row], today).message() for row in claimed]
     messages = [(m["From"], [m["To"]], m.as_bytes(linesep="\r\n")) for m in rendered]
     sent = Reminder.objects.filter(status=Reminder.Status.SENT)
     with mail_sink() as port:
         floors = [smtplib_loop_seconds(port, messages)]
         with celery_worker(database, port) as (worker, processes):
             started = time.perf_counter()
-            reminders_dispatch()
+            queue_reminder_batches()
             while (done := sent.count()) < len(rows):
                 if worker.poll() is not None:
                     raise RuntimeError("celery worker stopped")

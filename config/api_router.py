@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from initiatives.api import views
 from initiatives.api.schema_view import SchemaView, SwaggerView
-from tracker import views as tracker_views
+from tracker.api import views as tracker_views
 
 router = DefaultRouter()
 router.register("agencies", views.AgencyViewSet, basename="agency")

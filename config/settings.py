@@ -190,11 +190,7 @@ _EMAIL = (
     if env.str("EMAIL_URL", default="")
     else {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}
 )
-# smtp:// selects Django's SMTP backend as the project extends it: it writes a reminder digest
-# out directly and parses each address once (tracker.mail).
-EMAIL_BACKEND = {"django.core.mail.backends.smtp.EmailBackend": "tracker.mail.SMTPBackend"}.get(
-    _EMAIL["EMAIL_BACKEND"], _EMAIL["EMAIL_BACKEND"]
-)
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
 EMAIL_FILE_PATH = str(BASE_DIR / _EMAIL.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_HOST = _EMAIL.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _EMAIL.get("EMAIL_PORT") or 25

@@ -88,7 +88,7 @@ def test_app_environment_loads_as_production_settings() -> None:
     assert settings["DATABASES"]["default"]["ENGINE"] == "config.postgresql"
     assert settings["DATABASES"]["default"]["HOST"] == "db"
     assert settings["CELERY_BROKER_URL"] == "redis://redis:6379/0"
-    assert settings["EMAIL_BACKEND"] == "tracker.mail.SMTPBackend"
+    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert settings["DEBUG"] is False
 
 

@@ -30,7 +30,8 @@ from tests.factories import (
 )
 from tracker import policy
 from tracker.models import Reminder
-from tracker.services import DAY_BY_DAY_DAYS, due_dates_to_consider, reminders_plan
+from tracker.services import due_dates_to_consider, reminders_plan
+from tracker.services.planning import DAY_BY_DAY_DAYS
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

@@ -99,7 +99,7 @@ def test_environment_switches_each_part() -> None:
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
     assert s["CELERY_BROKER_URL"] == "redis://redis.internal:6379/2"
-    assert s["EMAIL_BACKEND"] == "tracker.mail.SMTPBackend"
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert (s["EMAIL_HOST"], s["EMAIL_PORT"], s["EMAIL_HOST_USER"]) == (
         "smtp.internal",
         587,

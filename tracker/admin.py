@@ -15,6 +15,7 @@ from initiatives.admin.base import LAYOUT_CSS
 from initiatives.models import Milestone
 from tracker import services
 from tracker.models import Reminder, ReminderSweep
+from tracker.tasks import queue_reminder_batches
 
 
 def short_label(label: str) -> str:
@@ -112,6 +113,8 @@ class ReminderAdmin(admin.ModelAdmin):
     def retry_failed(self, request: HttpRequest, queryset: Any) -> None:
         failed = list(queryset.filter(status=Reminder.Status.FAILED))
         count = services.reminders_retry_failed(reminders=queryset)
+        if count:
+            queue_reminder_batches()
         for reminder in failed:  # the ledger does not say who asked: the admin's log does
             self.log_change(request, reminder, "Put back in the outbox.")
         messages.success(request, f"{count} failed reminders are back in the outbox.")

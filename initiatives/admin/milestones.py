@@ -26,6 +26,7 @@ from initiatives.admin.base import (
 )
 from initiatives.models import Milestone
 from tracker.services import reminder_send_now
+from tracker.tasks import queue_reminder_batches
 
 
 class MilestoneForm(forms.ModelForm):
@@ -213,6 +214,8 @@ class MilestoneAdmin(ReasonFieldForReaders, ScopedHistoryAdmin):
             if sent.unreached:
                 messages.warning(request, f"{milestone}: it reaches nobody. {sent.unreached}")
             queued += sent.queued
+        if queued:
+            queue_reminder_batches()
         messages.success(request, f"{queued} reminders queued.")
 
     @admin.action(

@@ -77,7 +77,7 @@ class SmtpServer:
 def smtp(settings: Any) -> Iterator[SmtpServer]:
     server = SmtpServer(Sink())
     server.start()
-    settings.EMAIL_BACKEND = "tracker.mail.SMTPBackend"  # what EMAIL_URL=smtp://… selects
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # EMAIL_URL=smtp://…
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 5

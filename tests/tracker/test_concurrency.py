@@ -10,14 +10,14 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, UserFactory
-from tests.helpers import BASE_DIR
+from tests.helpers import BASE_DIR, wait_for
 from tests.tracker.conftest import Sink
 from tracker.models import Reminder
-from tracker.services import _claim, reminders_plan, reminders_send_batch
+from tracker.services import reminders_claim, reminders_plan, reminders_send_batch
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
 D = datetime.date
@@ -95,6 +95,51 @@ def test_two_sweeps_in_parallel_processes_plan_each_reminder_once() -> None:
     assert Reminder.objects.values("recipient").distinct().count() == 30
 
 
+def sessions_waiting_on_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_a_sweep_beside_an_uncommitted_one_counts_only_the_rows_it_added() -> None:
+    # given a sweep that has added its rows and not yet committed
+    many_milestones(5)
+    added, release = threading.Event(), threading.Event()
+
+    def first_sweep() -> int:
+        with transaction.atomic():
+            planned = reminders_plan(today=TODAY)
+            added.set()
+            release.wait(timeout=30)
+        return planned
+
+    results: dict[str, int] = {}
+
+    def run(name: str, sweep: Any) -> None:
+        try:
+            results[name] = sweep()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=("first", first_sweep))]
+    threads[0].start()
+    added.wait(timeout=30)
+    # when a second sweep for the same day starts, and waits for it
+    second = threading.Thread(target=run, args=("second", lambda: reminders_plan(today=TODAY)))
+    threads.append(second)
+    second.start()
+    wait_for(lambda: sessions_waiting_on_a_lock() == 1, what="the second sweep waiting")
+    release.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    # then the rows are the first one's, and only it counts them
+    assert results == {"first": 5, "second": 0}
+    assert Reminder.objects.count() == 5
+
+
 def test_two_senders_at_once_send_each_digest_once(sink: Sink) -> None:
     # given 20 recipients with a reminder each
     recipients = many_milestones(20)
@@ -116,7 +161,7 @@ def test_rows_of_a_dead_sender_are_taken_again_after_the_lease(
     reminders_plan(today=TODAY)
 
     time_machine.move_to(datetime.datetime(2024, 6, 19, 2, tzinfo=datetime.UTC))
-    assert len(_claim([recipient], timezone.now())[recipient]) == 1
+    assert len(reminders_claim([recipient], timezone.now())[recipient]) == 1
     # when another sender comes before the lease ends, it leaves them alone
     assert reminders_send_batch([recipient], today=TODAY).sent == []
     # and after the lease, it sends them, once

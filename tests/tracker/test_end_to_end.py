@@ -17,6 +17,7 @@ from tests.helpers import wait_for
 from tests.tracker.conftest import Sink, body
 from tracker.models import Reminder
 from tracker.services import reminders_sweep
+from tracker.tasks import dispatch_reminders
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TODAY = datetime.date(2024, 6, 19)
@@ -55,10 +56,10 @@ def test_sweep_to_inbox_exactly_once(worker_on_redis: Any, sink: Sink) -> None:
             baseline_due_date=TODAY,
         )
     # when the sweep runs, and runs again
-    planned, queued = reminders_sweep(today=TODAY)
+    planned, queued = reminders_sweep(today=TODAY), dispatch_reminders()
     assert (planned, queued) == (4, 3)
     wait_for(lambda: len(sink.messages) == 3)
-    reminders_sweep(today=TODAY)
+    assert (reminders_sweep(today=TODAY), dispatch_reminders()) == (0, 0)
     time.sleep(1)
     # then each person has exactly one digest, with all of their milestones
     assert sorted(str(m["To"]) for m in sink.messages) == sorted(str(p.email) for p in people)

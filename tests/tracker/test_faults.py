@@ -27,7 +27,8 @@ from tests.factories import AgencyFactory, InitiativeFactory, MilestoneFactory, 
 from tests.helpers import BASE_DIR, wait_for
 from tests.tracker.conftest import Sink, SmtpServer, free_port
 from tracker.models import Reminder
-from tracker.services import reminders_dispatch, reminders_sweep
+from tracker.services import reminders_sweep
+from tracker.tasks import dispatch_reminders
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
 TODAY = datetime.date(2024, 6, 19)
@@ -167,7 +168,7 @@ def dispatch_until(condition: Any, seconds: float = 90) -> None:
     """Run the periodic dispatch (beat's job) every two seconds until ``condition`` holds."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        reminders_dispatch()
+        dispatch_reminders()
         for _ in range(20):
             if condition():
                 return
@@ -199,7 +200,8 @@ def test_broker_outage_delays_mail_and_loses_none(
     try:
         redis.stop()
         # when the sweep runs during the outage, it still finishes, and the web app answers
-        planned, _ = reminders_sweep(today=TODAY)
+        planned = reminders_sweep(today=TODAY)
+        dispatch_reminders()  # as the sweep task does next
         assert planned == 5
         assert set(Reminder.objects.values_list("status", flat=True)) == {"pending"}
         admin = UserFactory(username="root", is_superuser=True)
@@ -242,6 +244,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     sink.hold.set()
     first = Worker(redis, holding_smtp.port, tmp_path / "first.log")
     reminders_sweep(today=TODAY)
+    dispatch_reminders()
     wait_for(sink.holding.is_set, 60, "first message under way")
     # when the worker is killed there, and a new one started
     first.kill()
@@ -252,7 +255,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
         time.sleep(LEASE_SECONDS + 1)
         dispatch_until(lambda: len(sink.messages) >= 4)
         time.sleep(1)
-        reminders_dispatch()
+        dispatch_reminders()
         time.sleep(2)
         assert sorted(str(m["To"]) for m in sink.messages) == sorted(emails)
         assert set(Reminder.objects.values_list("status", flat=True)) == {"sent"}

@@ -29,7 +29,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.initiatives.api.conftest import World
-from tracker.views import CalendarFeedView
+from tracker.api.views import CalendarFeedView
 
 THREE = range(3)
 

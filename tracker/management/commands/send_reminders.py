@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.dry_run(today)
             return
-        planned, _ = services.reminders_sweep(today=today)
+        planned = services.reminders_sweep(today=today)
         outcome = services.reminders_send_batch(
             services.recipients_with_pending_reminders(), today=today
         )

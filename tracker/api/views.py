@@ -6,57 +6,23 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpResponse
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import (
-    authentication,
-    generics,
-    mixins,
-    serializers,
-    status,
-    viewsets,
-)
+from rest_framework import authentication, generics, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from initiatives.api.authentication import ApiTokenAuthentication, authenticate_token
+from initiatives.api.authentication import ApiTokenAuthentication
 from initiatives.api.filtersets import MilestoneFilterSet
 from initiatives.api.permissions import ReadOpen
-from initiatives.api.renderers import FileRenderer, JsonErrorsMixin
+from initiatives.api.renderers import JsonErrorsMixin
 from initiatives.models import AccessToken, Milestone
 from initiatives.tokens import token_issue, token_revoke
+from tracker.api.authentication import FEED_TOKEN_PARAMETER, FeedTokenAuthentication
+from tracker.api.renderers import ICalendarRenderer
+from tracker.api.serializers import FeedTokenSerializer, IssuedFeedTokenSerializer
 from tracker.calendar import milestone_calendar
-
-FEED_TOKEN_PARAMETER = "token"  # noqa: S105  the parameter's name, not a secret
-
-
-class FeedTokenAuthentication(authentication.BaseAuthentication):
-    """A calendar-scope token in the feed URL (``?token=...``): opens the calendar feed only."""
-
-    def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
-        token = request.query_params.get(FEED_TOKEN_PARAMETER)
-        if not token:
-            return None
-        row = authenticate_token(request, token, AccessToken.Scope.CALENDAR)
-        return row.user, row
-
-
-class FeedTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "tracker.views.FeedTokenAuthentication"
-    name = "feedToken"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {"type": "apiKey", "in": "query", "name": FEED_TOKEN_PARAMETER}
-
-
-class ICalendarRenderer(FileRenderer):
-    """``text/calendar`` (``?format=ics``): the view writes the feed itself."""
-
-    media_type = "text/calendar"
-    format = "ics"
-    charset = "utf-8"
 
 
 class CalendarFeedView(JsonErrorsMixin, generics.GenericAPIView[Milestone]):
@@ -96,23 +62,6 @@ class CalendarFeedView(JsonErrorsMixin, generics.GenericAPIView[Milestone]):
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
         return response
-
-
-class FeedTokenSerializer(serializers.ModelSerializer[AccessToken]):
-    class Meta:
-        model = AccessToken
-        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at"]
-        read_only_fields = ["prefix", "created_at", "last_used_at"]
-
-
-class IssuedFeedTokenSerializer(FeedTokenSerializer):
-    """The answer to creating a feed token: the only time the token is shown."""
-
-    token = serializers.CharField(read_only=True)
-    feed_url = serializers.CharField(read_only=True, help_text="Subscribe your calendar to it.")
-
-    class Meta(FeedTokenSerializer.Meta):
-        fields = [*FeedTokenSerializer.Meta.fields, "token", "feed_url"]
 
 
 class FeedTokenViewSet(
