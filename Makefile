@@ -50,4 +50,4 @@ load: install
 
 # Schema fuzzing of every API operation, as an editor and anonymously (thousands of cases).
 fuzz: install
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-30} $(BIN)/pytest tests/test_fuzz.py
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-30} $(BIN)/pytest tests/contracts/test_fuzz.py

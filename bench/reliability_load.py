@@ -82,7 +82,7 @@ WRITE_KINDS = {"patch_milestone", "patch_initiative", "post_update", "post_miles
 CONFIDENCES = ["green", "amber_green", "amber", "amber_red", "red", "not_assessed"]
 
 
-# --- Records and the checks on them (pure functions: tests/test_reliability_load.py) -----------
+# --- Records and the checks on them (pure functions: tests/ops/test_reliability_load.py) -----------
 @dataclass(frozen=True)
 class Exchange:
     """One HTTP request and what came back (status 0: no answer)."""

@@ -207,7 +207,7 @@ def test_every_variable_is_documented_and_listed() -> None:
         for path in (
             "config/gunicorn.py",
             "tests/conftest.py",
-            "tests/test_fuzz.py",
+            "tests/contracts/test_fuzz.py",
             "bench/common.py",
         )
         for name in re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', (BASE_DIR / path).read_text())
