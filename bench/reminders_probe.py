@@ -32,6 +32,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -241,15 +242,18 @@ def pending_reminders(digests: int, today: datetime.date) -> list[Reminder]:
     """One pending reminder for each of ``digests`` recipients, about one milestone each."""
     milestones = list(Milestone.objects.open().filter(due_date__isnull=False)[:digests])
     return Reminder.objects.bulk_create(
-        Reminder(
-            milestone=milestone,
-            recipient=f"person{n}@bench.example",
-            slot="due",
-            due_date=milestone.due_date or today,
-            level="warning",
-            planned_on=today,
-        )
-        for n, milestone in enumerate(milestones)
+        (
+            Reminder(
+                milestone=milestone,
+                recipient=f"person{n}@bench.example",
+                slot="due",
+                due_date=milestone.due_date or today,
+                level="warning",
+                planned_on=today,
+            )
+            for n, milestone in enumerate(milestones)
+        ),
+        batch_size=settings.BULK_BATCH_SIZE,
     )
 
 

@@ -127,8 +127,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Django's backend with psycopg's C loader for timestamptz columns (see the module).
-        DATABASES["default"]["ENGINE"] = "config.postgresql"
         # Parameters bound by the server, so that psycopg can prepare a statement once it has
         # run DB_PREPARE_THRESHOLD times on a connection: a list page's query and the token
         # lookup then skip parsing and planning, 40% of their database time. Django turns
@@ -144,6 +142,9 @@ else:
     # Reuse connections across requests, and notice a dropped one before using it.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Rows a bulk write sends in one statement (its batch_size). A server-bound statement takes at
+# most 65,535 parameters, and Django does not split bulk writes by that limit on PostgreSQL.
+BULK_BATCH_SIZE = 1000
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,9 +8,9 @@ from django.db import models
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import get_lib_doc_excludes, get_view_model
+from drf_spectacular.plumbing import get_lib_doc_excludes, get_view_model, is_list_serializer
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from initiatives.api.filtersets import MultiValueFilter
@@ -140,34 +140,31 @@ class ErrorSerializer(serializers.Serializer[Any]):
 
 
 class TrackerAutoSchema(AutoSchema):
-    def _error_codes(self) -> list[str]:
-        codes = ["401", "406", "429"]
-        writes = self.method not in ("GET", "HEAD", "OPTIONS")
-        if writes or self._is_list_view() or self.get_filter_backends():  # a bad filter value
-            codes.append("400")
-        if writes:
-            codes.append("403")
-        if "{" in self.path or (self._is_list_view() and self.method == "GET"):
-            codes.append("404")
-        if self.method == "DELETE":
-            codes.append("409")
-        return codes
+    """drf-spectacular's schema, plus the answers every operation can give besides its own:
+    errors, 304 Not Modified and ETags."""
 
-    def _has_integer_ids(self) -> bool:
-        model = get_view_model(self.view, emit_warnings=False)
-        primary_key = model._meta.pk if model is not None else None
-        return isinstance(primary_key, models.AutoField | models.IntegerField)
-
-    def _is_conditional_get(self) -> bool:
-        # The view says which of its answers carry a content ETag (ContentETagMixin).
-        is_conditional = getattr(self.view, "is_conditional", None)
-        return self.method == "GET" and callable(is_conditional) and bool(is_conditional())
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
+        if operation is None:  # excluded from the schema
+            return None
+        responses = operation["responses"]
+        if self.is_conditional_get():
+            etag = {"schema": {"type": "string"}, "description": "The ETag, still current."}
+            responses["304"] = {"description": NOT_MODIFIED, "headers": {"ETag": etag}}
+        for code in self.error_codes():
+            # A 406 of ?format= names the parameter as a 400 does.
+            body = VALIDATION_ERROR_SCHEMA if code in ("400", "406") else self.error_schema()
+            responses.setdefault(code, self.json_response(body, ERROR_DESCRIPTIONS[code]))
+        stale = responses.get("412")
+        if stale is not None and "content" not in stale:  # declared by a view with no body
+            stale.update(self.json_response(self.error_schema(), stale["description"]))
+        return operation
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
-        if "{id}" in self.path and self._has_integer_ids():
+        if "{id}" in self.path and self.has_integer_ids():
             parameters.append(PATH_ID)
-        if self._is_conditional_get():
+        if self.is_conditional_get():
             parameters.append(
                 OpenApiParameter(
                     "If-None-Match",
@@ -176,49 +173,76 @@ class TrackerAutoSchema(AutoSchema):
                     description="The ETag of the answer you have; 304 if it is still current.",
                 )
             )
-        return parameters
-
-    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction)
-        if self._is_conditional_get():
-            etag = {"schema": {"type": "string"}, "description": "The ETag, still current."}
-            responses["304"] = {"description": NOT_MODIFIED, "headers": {"ETag": etag}}
-        for code in self._error_codes():
-            if code in responses:
-                continue
-            # A 406 of ?format= names the parameter as a 400 does.
-            body = VALIDATION_ERROR_SCHEMA if code in ("400", "406") else ErrorSerializer
-            # Errors are JSON whatever the path's own format (see renderers.JsonErrorsMixin).
-            response = self._get_response_for_code(body, code, [JSON], direction)
-            response["description"] = ERROR_DESCRIPTIONS[code]
-            responses[code] = response
-        stale = responses.get("412")
-        if stale is not None and "content" not in stale:  # declared by a view with no body
-            stale["content"] = self._get_response_for_code(
-                ErrorSerializer, "412", [JSON], direction
-            )["content"]
-        return responses
-
-    def _get_response_headers_for_code(self, status_code: str, direction: Any = "response") -> Any:
-        headers = super()._get_response_headers_for_code(status_code, direction)
         # A versioned row's version: on its detail, and on every write to it (actions too),
         # but not on reads of something else about it (its history).
-        version_etag = (
+        if (
             getattr(self.view, "versioned", False)
             and "{" in self.path
-            and status_code in ("200", "201")
             and (self.method != "GET" or getattr(self.view, "action", None) == "retrieve")
-        )
-        content_etag = status_code in ("200", "304") and self._is_conditional_get()
-        if content_etag or version_etag:
-            headers = dict(headers or {})
-            headers["ETag"] = {
-                "schema": {"type": "string"},
-                "description": (
+        ):
+            parameters.append(
+                etag_header(
+                    [200, 201],
                     "The version just read or written, and a hash of what it shows: send it "
-                    "back as If-Match to write, or as If-None-Match to ask whether it changed."
-                    if version_etag
-                    else "A hash of this answer; send it back as If-None-Match."
-                ),
-            }
-        return headers
+                    "back as If-Match to write, or as If-None-Match to ask whether it changed.",
+                )
+            )
+        elif self.is_conditional_get():
+            parameters.append(
+                etag_header([200], "A hash of this answer; send it back as If-None-Match.")
+            )
+        return parameters
+
+    def error_codes(self) -> list[str]:
+        """The error statuses this operation can answer besides those its view declares."""
+        codes = ["401", "406", "429"]
+        writes = self.method not in ("GET", "HEAD", "OPTIONS")
+        lists = self.answers_a_list()
+        if writes or lists or self.get_filter_backends():  # a bad filter value
+            codes.append("400")
+        if writes:
+            codes.append("403")
+        if "{" in self.path or (lists and self.method == "GET"):
+            codes.append("404")
+        if self.method == "DELETE":
+            codes.append("409")
+        return codes
+
+    def answers_a_list(self) -> bool:
+        """A list action, or an action whose declared answer is many rows (its history)."""
+        if getattr(self.view, "action", None) == "list":
+            return True
+        serializer = self.get_response_serializers()
+        if isinstance(serializer, dict):  # declared per status: the success answer
+            serializer = next(iter(serializer.values()), None)
+        if isinstance(serializer, OpenApiResponse):
+            serializer = serializer.response
+        return is_list_serializer(serializer)
+
+    def error_schema(self) -> dict[str, Any]:
+        return self.resolve_serializer(ErrorSerializer, "response").ref
+
+    def json_response(self, schema: dict[str, Any], description: str) -> dict[str, Any]:
+        # Errors are JSON whatever the path's own format (see renderers.JsonErrorsMixin).
+        return {"content": {JSON: {"schema": schema}}, "description": description}
+
+    def has_integer_ids(self) -> bool:
+        model = get_view_model(self.view, emit_warnings=False)
+        primary_key = model._meta.pk if model is not None else None
+        return isinstance(primary_key, models.AutoField | models.IntegerField)
+
+    def is_conditional_get(self) -> bool:
+        # The view says which of its answers carry a content ETag (ContentETagMixin).
+        is_conditional = getattr(self.view, "is_conditional", None)
+        return self.method == "GET" and callable(is_conditional) and bool(is_conditional())
+
+
+def etag_header(codes: list[int], description: str) -> OpenApiParameter:
+    """The ETag response header on answers with these status codes."""
+    return OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description=description,
+        response=codes,
+    )

@@ -90,7 +90,7 @@ def test_environment_switches_each_part() -> None:
         "CSRF_TRUSTED_ORIGINS",
     )
     database = s["DATABASES"]["default"]
-    assert database["ENGINE"] == "config.postgresql"
+    assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["HOST"], database["PORT"], database["NAME"]) == (
         "db.internal",
         5433,

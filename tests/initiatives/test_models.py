@@ -19,6 +19,8 @@ from initiatives.models import (
     ProgressUpdate,
     Tag,
 )
+from initiatives.models import initiatives as initiative_models
+from initiatives.models import milestones as milestone_models
 from tests.factories import (
     AgencyFactory,
     IndicatorFactory,
@@ -258,8 +260,8 @@ def test_validation_names_the_rule_before_the_database_has_to() -> None:
 
 
 def test_constraint_status_lists_match_the_model() -> None:
-    assert list(domain._FINISHED) == list(Initiative.FINISHED_STATUSES)
-    assert list(domain._OPEN_MILESTONE) == list(Milestone.OPEN_STATUSES)
+    assert list(initiative_models._FINISHED) == list(Initiative.FINISHED_STATUSES)
+    assert list(milestone_models._OPEN_MILESTONE) == list(Milestone.OPEN_STATUSES)
 
 
 def test_every_save_bumps_the_version() -> None:

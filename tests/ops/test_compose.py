@@ -85,7 +85,7 @@ def test_app_environment_loads_as_production_settings() -> None:
     settings = settings_under(
         app_env("web"), "DATABASES", "CELERY_BROKER_URL", "EMAIL_BACKEND", "DEBUG"
     )
-    assert settings["DATABASES"]["default"]["ENGINE"] == "config.postgresql"
+    assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
     assert settings["DATABASES"]["default"]["HOST"] == "db"
     assert settings["CELERY_BROKER_URL"] == "redis://redis:6379/0"
     assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"

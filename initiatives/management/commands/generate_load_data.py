@@ -16,6 +16,7 @@ import random
 import time
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -95,6 +96,8 @@ def copy_in(model: type[models.Model], instances: list[Any]) -> list[Any]:
     a field left to its database default (``created_at``) is left out, and the database fills
     it in. A history-tracked model gets one creation history row per instance (``+``, no user,
     reason "generated"), as simple-history's ``bulk_history_create`` writes them.
+
+    The instances serve as the related objects of later rows; to change one, read it back.
     """
     if not instances:
         return instances
@@ -116,8 +119,6 @@ def copy_in(model: type[models.Model], instances: list[Any]) -> list[Any]:
                         for field in fields
                     ]
                 )
-    for instance in instances:
-        instance._state.adding, instance._state.db = False, connection.alias
     manager = getattr(model._meta, "simple_history_manager_attribute", None)
     if manager:
         _copy_history(model, getattr(model, manager).model, [obj.pk for obj in instances])
@@ -207,14 +208,17 @@ class Command(BaseCommand):
         User = get_user_model()
         password = make_password("load-data-password")
         users = User.objects.bulk_create(
-            User(
-                username=f"{agency.slug}-{role}",
-                email=f"{role}@{agency.slug}.example",
-                password=password,
-                is_staff=True,
-            )
-            for agency in agencies
-            for role in ("editor", "manager", "viewer")
+            (
+                User(
+                    username=f"{agency.slug}-{role}",
+                    email=f"{role}@{agency.slug}.example",
+                    password=password,
+                    is_staff=True,
+                )
+                for agency in agencies
+                for role in ("editor", "manager", "viewer")
+            ),
+            batch_size=settings.BULK_BATCH_SIZE,
         )
         by_agency: dict[int, list[Any]] = {}
         memberships = []

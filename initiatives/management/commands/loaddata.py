@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.conf import settings
 from django.core.management.commands import loaddata
 from django.db import models, transaction
 from django.db.models.signals import post_save
@@ -49,13 +50,16 @@ def write_baseline_history(model: type[models.Model], pks: set[Any], *, reason: 
     except NotHistoricalModelError:
         return
     pk_name = get_app_model_primary_key_name(model)
+    # The keys go as one parameter (``__any``), and the rows in batches: a server-bound
+    # statement takes at most 65,535 parameters, and a fixture can hold more records.
     with_history = set(
-        history.filter(**{f"{pk_name}__in": pks}).values_list(pk_name, flat=True).distinct()
+        history.filter(**{f"{pk_name}__any": pks}).values_list(pk_name, flat=True).distinct()
     )
-    records = list(model._base_manager.filter(pk__in=pks).order_by("pk"))
+    records = list(model._base_manager.filter(pk__any=pks).order_by("pk"))
     for update in (False, True):
         history.bulk_history_create(
             [record for record in records if (record.pk in with_history) is update],
+            batch_size=settings.BULK_BATCH_SIZE,
             update=update,
             default_change_reason=reason,
         )
