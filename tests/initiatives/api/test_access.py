@@ -1,6 +1,7 @@
 """Who reads what through the API, and the refusals the write matrix does not spell out.
 
-Every write, for every kind of caller, is in the one table of ``tests/contracts/test_permission_matrix.py``.
+Every write, for every kind of caller, is in the one table of
+``tests/contracts/test_permission_matrix.py``.
 """
 
 from __future__ import annotations
