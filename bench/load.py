@@ -118,7 +118,7 @@ def sustainable_rate(
     slowest request, and one stall of the machine (seen: a second, once, at a rate the same
     server then kept twice over) would otherwise end the search below what the server serves.
     """
-    # Every worker's first requests compile read plans and open its database connection; a
+    # Every worker's first requests open its database connection and prepare its statements; a
     # trial that counted them would measure start-up, not the rate the server keeps up with.
     if warm_up:
         run_trial(port, path, start * 2, seconds, headers, connections)

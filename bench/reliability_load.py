@@ -627,7 +627,7 @@ def drive(
 
 def warm_up(port: int, mix: Mix, workers: int) -> list[Exchange]:
     """A few reads of each kind per gunicorn worker, not timed: first requests open database
-    connections and compile read plans."""
+    connections and prepare statements."""
     exchanges: list[Exchange] = []
     connection = Connection(port, exchanges)
     rng = random.Random(0)

@@ -191,14 +191,19 @@ class Milestone(VersionedModel):
         """Apply the due-date rules after ``due_date`` has been given its new value.
 
         The first due date ever set becomes the baseline and is never overwritten; any later
-        move needs a reason, which is kept while the date differs from the baseline.
+        move needs a reason, which is kept while the date differs from the baseline. A new
+        reason without a move is refused: it would explain nothing.
         """
+        reason = reason.strip()
         if self.due_date == previous:
+            if reason and reason != self.due_date_reason:
+                raise ValidationError(
+                    {"due_date_reason": "Give a reason together with a new due date."}
+                )
             return
         if self.baseline_due_date is None:
             self.baseline_due_date = self.due_date
             return
-        reason = reason.strip()
         if not reason:
             raise ValidationError({"due_date_reason": "Say why the due date moves."})
         self.due_date_reason = "" if self.due_date == self.baseline_due_date else reason

@@ -7,14 +7,17 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from initiatives.models import AccessToken, Initiative, Membership, Milestone, ProgressUpdate
 from initiatives.tokens import digest_of
 from tests.factories import InitiativeFactory, MembershipFactory, MilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 @pytest.fixture
@@ -71,6 +74,26 @@ def test_moving_a_due_date_in_the_admin_needs_a_reason(admin_user_client: Client
     assert milestone.baseline_due_date == datetime.date(2030, 6, 30)
     assert (milestone.due_date_reason, milestone.version) == ("Tender re-run", 2)
     assert milestone.history.first().history_user.username == "root"
+
+
+def test_a_reason_without_a_move_is_refused_in_the_admin_as_in_the_api(
+    admin_user_client: Client,
+) -> None:
+    # given a milestone with a baseline, and an editor's API client
+    milestone = MilestoneFactory(due_date=datetime.date(2030, 6, 30))
+    url = reverse("admin:initiatives_milestone_change", args=[milestone.pk])
+    api = APIClient()
+    api.force_authenticate(User.objects.get(username="root"))
+    # when a reason is given but the date stays, both refuse it on the reason's field
+    response = admin_user_client.post(url, milestone_form(milestone, move_reason="No reason"))
+    assert response.status_code == 200
+    assert "Give a reason together with a new due date." in response.content.decode()
+    answer = api.patch(f"/api/v1/milestones/{milestone.pk}/", {"due_date_reason": "No reason"})
+    assert answer.status_code == 400
+    assert answer.json()["due_date_reason"] == ["Give a reason together with a new due date."]
+    # and nothing is saved
+    milestone.refresh_from_db()
+    assert (milestone.due_date_reason, milestone.version) == ("", 1)
 
 
 def test_a_moved_milestone_shows_one_reason_field_with_the_stored_reason(

@@ -337,12 +337,8 @@ class MilestoneSerializer(ModelRulesMixin, serializers.ModelSerializer[Milestone
         # written; milestone_create and milestone_update apply it again when saving.
         previous = self.instance.due_date if self.instance is not None else None
         reason = attrs.get("due_date_reason", "")
-        stored_reason = self.instance.due_date_reason if self.instance is not None else ""
-        if candidate.due_date == previous and reason and reason != stored_reason:
-            raise DjangoValidationError(
-                {"due_date_reason": "Give a reason together with the new due_date."}
-            )
-        candidate.due_date_reason = stored_reason
+        # The stored reason, not the one asked for: the rule decides what is kept.
+        candidate.due_date_reason = self.instance.due_date_reason if self.instance else ""
         candidate.record_due_date_move(previous=previous, reason=reason)
         return {}
 
