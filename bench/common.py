@@ -31,7 +31,7 @@ ADMIN_URL = os.environ.get(
 )
 # (initiatives, milestones per initiative): the full national-scale set and a quick one for CI.
 SIZES = {"full": (100_000, 10), "quick": (2_000, 10)}
-# The reliability load test (bench/reliability_load.py, make load).
+# The reliability load test (bench/reliability/, make load).
 SIZES["load"] = (10_000, 10)
 # The broker of the Celery worker that a benchmark starts; emptied before each use.
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")

@@ -1,4 +1,4 @@
-"""The checks of the reliability load test (bench/reliability_load.py, `make load`) can fail:
+"""The checks of the reliability load test (bench/reliability/checks.py, `make load`) can fail:
 fed fabricated records, they pass a consistent run and catch a failed request, a lost write and
 a reminder mailed twice. Pure functions: no server, no database, instant."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bench.reliability_load import (
+from bench.reliability.checks import (
     MESSAGE_ID,
     Exchange,
     Snapshot,
