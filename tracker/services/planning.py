@@ -192,30 +192,37 @@ def reminders_add(*, reminders: list[Reminder], today: datetime.date) -> int:
     """Add the ``reminders`` (all planned ``today``) the ledger does not have yet, its unique key
     deciding; returns how many of the added ones are to send (not unreached).
 
-    Counted from this insert alone: another sweep (or "send now") adding rows for the same
-    milestones waits on their lock until this one commits, so neither counts the other's rows.
+    Every adder (a sweep, "send now") first locks the reminders' milestones, so the rows found
+    missing under the lock are exactly the rows this call adds, and a sweep run again writes
+    nothing.
     """
     if not reminders:
         return 0
     milestone_ids = sorted({reminder.milestone_id for reminder in reminders})
-    # Only rows planned today can appear between the two counts: the index on planned_on keeps
-    # them cheap.
-    to_send = Reminder.objects.filter(planned_on=today, milestone_id__in=milestone_ids).exclude(
-        status=Reminder.Status.UNREACHED
-    )
     with transaction.atomic():
         # NO KEY UPDATE, in id order: two adders of the same milestones queue up, while the
         # foreign-key checks of inserts elsewhere (KEY SHARE) do not wait. SQLite needs no lock:
         # its IMMEDIATE transactions take the write lock at BEGIN.
         list(
             Milestone.objects.select_for_update(no_key=True)
-            .filter(pk__in=milestone_ids)
+            .filter(pk__any=milestone_ids)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        before = to_send.count()
-        Reminder.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=PLAN_BATCH)
-        return to_send.count() - before
+        stored = set(
+            Reminder.objects.filter(milestone_id__any=milestone_ids).values_list(*LEDGER_KEY)
+        )
+        new = [reminder for reminder in reminders if ledger_key(reminder) not in stored]
+        Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=PLAN_BATCH)
+    return sum(reminder.status != Reminder.Status.UNREACHED for reminder in new)
+
+
+# The ledger's unique key (the reminder_once_per_slot constraint).
+LEDGER_KEY = ("milestone_id", "recipient", "slot", "due_date")
+
+
+def ledger_key(reminder: Reminder) -> tuple[Any, ...]:
+    return tuple(getattr(reminder, name) for name in LEDGER_KEY)
 
 
 def reminders_plan(*, today: datetime.date) -> int:
