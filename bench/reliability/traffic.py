@@ -85,7 +85,7 @@ class Connection:
 
 def version_of(headers: http.client.HTTPMessage | None) -> int | None:
     etag = headers.get("ETag", "") if headers is not None else ""
-    match = re.fullmatch(r'(?:W/)?"v(\d+)"', etag or "")
+    match = re.fullmatch(r'(?:W/)?"v(\d+)(?:-[0-9a-f]+)?"', etag or "")  # "v<version>-<digest>"
     return int(match.group(1)) if match else None
 
 

@@ -5,6 +5,7 @@ a reminder mailed twice. Pure functions: no server, no database, instant."""
 from __future__ import annotations
 
 import dataclasses
+import http.client
 
 from bench.reliability.checks import (
     MESSAGE_ID,
@@ -17,6 +18,7 @@ from bench.reliability.checks import (
     percentile,
     request_errors,
 )
+from bench.reliability.traffic import version_of
 
 EDITOR = 41
 D1, D2 = "2026-12-01", "2026-12-09"
@@ -168,3 +170,11 @@ def test_percentile_is_nearest_rank() -> None:
         100.0,
     )
     assert percentile([3.0], 0.9) == 3.0
+
+
+def test_the_version_is_read_from_the_etag_a_write_answers_with() -> None:
+    headers = http.client.HTTPMessage()
+    headers["ETag"] = '"v7-3f2a9c0d"'
+    assert version_of(headers) == 7
+    headers.replace_header("ETag", '"c0ffee"')
+    assert version_of(headers) is None
